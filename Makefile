@@ -1,0 +1,48 @@
+# httpbin-ext — one entry point for set-up, tests and benchmarks.
+# `make test` works from a clean clone: venv, release build, cargo test, clippy, ruff, pytest.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(abspath $(VENV))/bin/python
+BIN    := $(abspath $(VENV))/bin
+# cargo test links libpython: point pyo3 at the venv interpreter and the loader at its libdir.
+PYLIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")')
+CARGO_ENV = PYO3_PYTHON=$(PY) LD_LIBRARY_PATH=$(PYLIBDIR):$$LD_LIBRARY_PATH
+
+.PHONY: test venv build cargo-test clippy lint pytest bench bench-json clean
+
+test: build cargo-test clippy lint pytest
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Release build of the extension, installed into the venv (editable for the Python part).
+build: venv
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(BIN):$$PATH $(BIN)/maturin develop --release --quiet
+
+cargo-test: venv
+	$(CARGO_ENV) cargo test --quiet
+
+clippy: venv
+	$(CARGO_ENV) cargo clippy --all-targets --quiet -- -D warnings
+
+lint: venv
+	$(BIN)/ruff check httpbin_ext tests benchmarks
+	$(BIN)/ruff format --check httpbin_ext tests benchmarks
+
+pytest: build
+	$(PY) -m pytest -q tests
+
+# JSON micro-benchmarks (dumps / loads / provider.response vs json, orjson, msgspec, flask-orjson).
+bench-json: build
+	$(PY) -m benchmarks.bench_json
+
+bench: bench-json
+
+clean:
+	rm -rf $(VENV) target httpbin_ext/*.so

@@ -1,0 +1,24 @@
+//! httpbin-ext native core: `httpbin_ext._native`.
+//!
+//! This file only registers the submodules; each concern lives in its own module:
+//! - `writer`: pure-Rust output primitives (string escaping, Python float repr), no interpreter.
+//! - `encode`: `dumps` — walks Python objects and writes JSON straight into a byte buffer.
+//! - `decode`: `loads` — parses JSON bytes straight into Python objects.
+//! - `logging`: the pyo3-log bridge into Python's `logging`.
+
+pub mod writer;
+
+mod decode;
+mod encode;
+mod logging;
+
+use pyo3::prelude::*;
+
+#[pymodule(gil_used = true)]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::register(m)?;
+    encode::register(m)?;
+    decode::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

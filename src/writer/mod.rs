@@ -1,0 +1,1 @@
+//! Pure-Rust output primitives, unit-tested with `cargo test` (no interpreter needed).
