@@ -1,0 +1,376 @@
+//! The encoder: walks Python objects depth-first and writes JSON straight into one byte
+//! buffer, following CPython 3.11's `json` encoder rule for rule (type order, key conversion,
+//! circular-reference markers, `Py_EnterRecursiveCall` per nesting level).
+//!
+//! Ownership: a container holds a strong reference to itself while it is being written, and
+//! dict items are snapshotted with strong references (as json's `PyMapping_Items` does), so a
+//! `default` that mutates or frees what is being serialized cannot leave us with a dangling
+//! pointer. Scalars are written from borrowed pointers: writing them runs no Python code.
+
+use pyo3::exceptions::{PyRecursionError, PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+use super::obtype::{ob_type, ObType};
+use super::{number, string};
+
+/// Nesting cap whatever `sys.getrecursionlimit()` allows: the Rust stack must never overflow
+/// (gunicorn's threads have smaller stacks than the main thread).
+pub const MAX_DEPTH: usize = 5_000;
+
+pub struct Options<'py> {
+    /// `None`: compact layout (json's C encoder); `Some`: one level's indent string.
+    pub indent: Option<Vec<u8>>,
+    pub item_separator: Vec<u8>,
+    pub key_separator: Vec<u8>,
+    pub sort_keys: bool,
+    pub ensure_ascii: bool,
+    pub allow_nan: bool,
+    pub skipkeys: bool,
+    pub default: Option<Bound<'py, PyAny>>,
+}
+
+type Item<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>);
+
+pub struct Encoder<'a, 'py> {
+    py: Python<'py>,
+    opts: &'a Options<'py>,
+    pub out: Vec<u8>,
+    /// Objects on the current path (non-empty containers and `default` inputs): json's
+    /// circular-reference markers. Depth is bounded, so a linear scan is cheapest.
+    path: Vec<*mut ffi::PyObject>,
+    depth: usize,
+    indent_level: usize,
+    /// Per-depth item buffers reused across dicts: no allocation per dict after warm-up.
+    item_pool: Vec<Vec<Item<'py>>>,
+}
+
+impl<'a, 'py> Encoder<'a, 'py> {
+    pub fn new(py: Python<'py>, opts: &'a Options<'py>, out: Vec<u8>) -> Self {
+        Encoder {
+            py,
+            opts,
+            out,
+            path: Vec::new(),
+            depth: 0,
+            indent_level: 0,
+            item_pool: Vec::new(),
+        }
+    }
+
+    /// Writes one value.
+    pub fn encode(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        // SAFETY: `obj` is alive (owned by a container or a caller that holds a reference)
+        // and the GIL is held for the whole encoder lifetime ('py).
+        unsafe {
+            match ob_type(obj) {
+                ObType::Str => string::write_str(self.py, &mut self.out, obj, self.opts.ensure_ascii),
+                ObType::Int => number::write_int(self.py, &mut self.out, obj),
+                ObType::Float => number::write_float(
+                    &mut self.out,
+                    ffi::PyFloat_AS_DOUBLE(obj),
+                    self.opts.allow_nan,
+                    self.opts.indent.is_some(),
+                ),
+                ObType::True => self.literal(b"true"),
+                ObType::False => self.literal(b"false"),
+                ObType::None => self.literal(b"null"),
+                ObType::List | ObType::Tuple => self.nested(obj, Self::encode_sequence),
+                ObType::Dict | ObType::DictSubclass => self.nested(obj, Self::encode_dict),
+                ObType::Other => self.encode_default(obj),
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn literal(&mut self, text: &[u8]) -> PyResult<()> {
+        self.out.extend_from_slice(text);
+        Ok(())
+    }
+
+    /// One nesting level: json's `Py_EnterRecursiveCall(" while encoding a JSON object")`,
+    /// plus our own hard cap.
+    fn nested(
+        &mut self,
+        obj: *mut ffi::PyObject,
+        write: fn(&mut Self, *mut ffi::PyObject) -> PyResult<()>,
+    ) -> PyResult<()> {
+        if self.depth >= MAX_DEPTH {
+            return Err(PyRecursionError::new_err(
+                "maximum recursion depth exceeded while encoding a JSON object",
+            ));
+        }
+        // SAFETY: plain C-API call with a NUL-terminated message; GIL held.
+        if unsafe { ffi::Py_EnterRecursiveCall(c" while encoding a JSON object".as_ptr()) } != 0 {
+            return Err(PyErr::fetch(self.py));
+        }
+        self.depth += 1;
+        let result = write(self, obj);
+        self.depth -= 1;
+        // SAFETY: paired with the successful Py_EnterRecursiveCall above.
+        unsafe { ffi::Py_LeaveRecursiveCall() };
+        result
+    }
+
+    fn enter_marker(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        if self.path.contains(&obj) {
+            return Err(PyValueError::new_err("Circular reference detected"));
+        }
+        self.path.push(obj);
+        Ok(())
+    }
+
+    #[inline]
+    fn newline_indent(&mut self) {
+        if let Some(indent) = &self.opts.indent {
+            self.out.push(b'\n');
+            for _ in 0..self.indent_level {
+                self.out.extend_from_slice(indent);
+            }
+        }
+    }
+
+    #[inline]
+    fn open_level(&mut self) {
+        if self.opts.indent.is_some() {
+            self.indent_level += 1;
+            self.newline_indent();
+        }
+    }
+
+    #[inline]
+    fn close_level(&mut self) {
+        if self.opts.indent.is_some() {
+            self.indent_level -= 1;
+            self.newline_indent();
+        }
+    }
+
+    #[inline]
+    fn item_separator(&mut self) {
+        self.out.extend_from_slice(&self.opts.item_separator);
+        self.newline_indent();
+    }
+
+    /// list, tuple and their subclasses (namedtuple included): their storage, as json's C
+    /// encoder reads it. A list's length is re-read each step: `default` may mutate it.
+    fn encode_sequence(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        // SAFETY: GIL held; `obj` is a live list/tuple (checked by ob_type). `_alive` keeps it
+        // alive even if `default` drops the last other reference.
+        unsafe {
+            let _alive = Bound::from_borrowed_ptr(self.py, obj);
+            let is_list = ffi::PyList_Check(obj) != 0;
+            let len = |obj| {
+                if is_list {
+                    ffi::PyList_GET_SIZE(obj)
+                } else {
+                    ffi::PyTuple_GET_SIZE(obj)
+                }
+            };
+            if len(obj) == 0 {
+                self.out.extend_from_slice(b"[]");
+                return Ok(());
+            }
+            self.enter_marker(obj)?;
+            self.out.push(b'[');
+            self.open_level();
+            let mut index = 0;
+            while index < len(obj) {
+                if index > 0 {
+                    self.item_separator();
+                }
+                let item = if is_list {
+                    ffi::PyList_GET_ITEM(obj, index)
+                } else {
+                    ffi::PyTuple_GET_ITEM(obj, index)
+                };
+                self.encode(item)?;
+                index += 1;
+            }
+            self.close_level();
+            self.out.push(b']');
+            self.path.pop();
+            Ok(())
+        }
+    }
+
+    fn encode_dict(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        // SAFETY: GIL held; `obj` is a live dict (or subclass).
+        unsafe {
+            let _alive = Bound::from_borrowed_ptr(self.py, obj);
+            if ffi::PyDict_Size(obj) == 0 {
+                self.out.extend_from_slice(b"{}");
+                return Ok(());
+            }
+            self.enter_marker(obj)?;
+            self.out.push(b'{');
+            self.open_level();
+            let mut items = self.item_pool.pop().unwrap_or_default();
+            let result = match self.collect_items(obj, &mut items) {
+                Ok(()) => self.write_items(&items),
+                Err(err) => Err(err),
+            };
+            items.clear();
+            self.item_pool.push(items);
+            result?;
+            self.close_level();
+            self.out.push(b'}');
+            self.path.pop();
+            Ok(())
+        }
+    }
+
+    /// The (key, value) pairs json would write, in json's order: a snapshot of an exact dict
+    /// (sorted here when every key is an exact str), else `list(obj.items())` sorted by Python.
+    unsafe fn collect_items(&mut self, obj: *mut ffi::PyObject, items: &mut Vec<Item<'py>>) -> PyResult<()> {
+        let py = self.py;
+        if ffi::PyDict_CheckExact(obj) != 0 {
+            let mut pos: ffi::Py_ssize_t = 0;
+            let mut key = std::ptr::null_mut();
+            let mut value = std::ptr::null_mut();
+            let mut all_str = true;
+            while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
+                all_str &= ffi::PyUnicode_CheckExact(key) != 0;
+                items.push((
+                    Bound::from_borrowed_ptr(py, key),
+                    Bound::from_borrowed_ptr(py, value),
+                ));
+            }
+            if !self.opts.sort_keys {
+                return Ok(());
+            }
+            if all_str {
+                // Dict keys are unique, so an unstable sort gives json's order.
+                items.sort_unstable_by(|a, b| string::compare(a.0.as_ptr(), b.0.as_ptr()));
+                return Ok(());
+            }
+            items.clear();
+        }
+        self.collect_items_python(obj, items)
+    }
+
+    /// json's own path: `PyMapping_Items` (an overridden `items()` is honoured, e.g. werkzeug's
+    /// MultiDict) and `list.sort()` (ints numerically; mixed key types raise TypeError).
+    #[cold]
+    unsafe fn collect_items_python(
+        &mut self,
+        obj: *mut ffi::PyObject,
+        items: &mut Vec<Item<'py>>,
+    ) -> PyResult<()> {
+        let py = self.py;
+        let list = Bound::from_owned_ptr_or_err(py, ffi::PyMapping_Items(obj))?;
+        if self.opts.sort_keys && ffi::PyList_Sort(list.as_ptr()) != 0 {
+            return Err(PyErr::fetch(py));
+        }
+        let mut index = 0;
+        while index < ffi::PyList_GET_SIZE(list.as_ptr()) {
+            let pair = ffi::PyList_GET_ITEM(list.as_ptr(), index);
+            if ffi::PyTuple_Check(pair) == 0 || ffi::PyTuple_GET_SIZE(pair) != 2 {
+                return Err(PyValueError::new_err("items must return 2-tuples"));
+            }
+            items.push((
+                Bound::from_borrowed_ptr(py, ffi::PyTuple_GET_ITEM(pair, 0)),
+                Bound::from_borrowed_ptr(py, ffi::PyTuple_GET_ITEM(pair, 1)),
+            ));
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn write_items(&mut self, items: &[Item<'py>]) -> PyResult<()> {
+        let mut first = true;
+        for (key, value) in items {
+            let mark = self.out.len();
+            if !first {
+                self.item_separator();
+            }
+            if !self.write_key(key.as_ptr())? {
+                // skipkeys: drop the separator written for it.
+                self.out.truncate(mark);
+                continue;
+            }
+            self.out.extend_from_slice(&self.opts.key_separator);
+            self.encode(value.as_ptr())?;
+            first = false;
+        }
+        Ok(())
+    }
+
+    /// Writes a key as json converts it; `Ok(false)` when `skipkeys` drops it.
+    fn write_key(&mut self, key: *mut ffi::PyObject) -> PyResult<bool> {
+        // SAFETY: `key` is kept alive by the item snapshot; GIL held.
+        unsafe {
+            let literal: &[u8] = match ob_type(key) {
+                ObType::Str => {
+                    string::write_str(self.py, &mut self.out, key, self.opts.ensure_ascii)?;
+                    return Ok(true);
+                }
+                ObType::Float => {
+                    self.out.push(b'"');
+                    number::write_float(
+                        &mut self.out,
+                        ffi::PyFloat_AS_DOUBLE(key),
+                        self.opts.allow_nan,
+                        self.opts.indent.is_some(),
+                    )?;
+                    self.out.push(b'"');
+                    return Ok(true);
+                }
+                ObType::True => b"\"true\"",
+                ObType::False => b"\"false\"",
+                ObType::None => b"\"null\"",
+                ObType::Int => {
+                    self.out.push(b'"');
+                    number::write_int(self.py, &mut self.out, key)?;
+                    self.out.push(b'"');
+                    return Ok(true);
+                }
+                _ if self.opts.skipkeys => return Ok(false),
+                _ => return Err(self.bad_key(key)),
+            };
+            self.out.extend_from_slice(literal);
+            Ok(true)
+        }
+    }
+
+    #[cold]
+    fn bad_key(&self, key: *mut ffi::PyObject) -> PyErr {
+        // SAFETY: `key` is alive; GIL held.
+        let key = unsafe { Bound::from_borrowed_ptr(self.py, key) };
+        // json's C encoder (compact) names `tp_name`; its Python encoder (indent) `__name__`.
+        let name = if self.opts.indent.is_none() {
+            let tp_name = unsafe { std::ffi::CStr::from_ptr((*ffi::Py_TYPE(key.as_ptr())).tp_name) };
+            let name = tp_name.to_string_lossy();
+            name.chars().take(100).collect::<String>()
+        } else {
+            class_name(&key)
+        };
+        PyTypeError::new_err(format!("keys must be str, int, float, bool or None, not {name}"))
+    }
+
+    /// Anything else: `default(obj)` replaces it (marked against cycles first, as json does).
+    #[cold]
+    fn encode_default(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        // SAFETY: `obj` is alive; holding a reference keeps it so while `default` runs.
+        let obj = unsafe { Bound::from_borrowed_ptr(self.py, obj) };
+        self.enter_marker(obj.as_ptr())?;
+        let Some(default) = &self.opts.default else {
+            return Err(PyTypeError::new_err(format!(
+                "Object of type {} is not JSON serializable",
+                class_name(&obj)
+            )));
+        };
+        let replacement = default.call1((&obj,))?;
+        self.nested(replacement.as_ptr(), Self::encode)?;
+        self.path.pop();
+        Ok(())
+    }
+}
+
+/// `obj.__class__.__name__`, as json's messages use it.
+fn class_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.getattr(pyo3::intern!(obj.py(), "__class__"))
+        .and_then(|cls| cls.getattr(pyo3::intern!(obj.py(), "__name__")))
+        .map(|name| name.to_string())
+        .unwrap_or_else(|_| obj.get_type().to_string())
+}

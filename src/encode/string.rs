@@ -1,0 +1,94 @@
+//! `str` (and str subclasses such as `markupsafe.Markup`): the code units are read in place,
+//! as `json` does — a subclass's `__str__` is never called.
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+use crate::writer::escape;
+
+/// The code units of a ready `str` object.
+pub enum Units<'a> {
+    Latin1(&'a [u8]),
+    Ucs2(&'a [u16]),
+    Ucs4(&'a [u32]),
+}
+
+/// # Safety
+/// `obj` must be a live `str` (or subclass) instance; the slice borrows its storage.
+#[inline(always)]
+pub unsafe fn units<'a>(obj: *mut ffi::PyObject) -> Units<'a> {
+    let len = ffi::PyUnicode_GET_LENGTH(obj) as usize;
+    if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
+        let data = (obj as *mut ffi::PyASCIIObject).offset(1) as *const u8;
+        return Units::Latin1(std::slice::from_raw_parts(data, len));
+    }
+    let data = ffi::PyUnicode_DATA(obj);
+    match ffi::PyUnicode_KIND(obj) {
+        ffi::PyUnicode_1BYTE_KIND => Units::Latin1(std::slice::from_raw_parts(data as *const u8, len)),
+        ffi::PyUnicode_2BYTE_KIND => Units::Ucs2(std::slice::from_raw_parts(data as *const u16, len)),
+        _ => Units::Ucs4(std::slice::from_raw_parts(data as *const u32, len)),
+    }
+}
+
+/// Writes `obj` as a quoted JSON string.
+///
+/// # Safety
+/// `obj` must be a live `str` (or subclass) instance and the GIL held.
+#[inline]
+pub unsafe fn write_str(
+    py: Python<'_>,
+    out: &mut Vec<u8>,
+    obj: *mut ffi::PyObject,
+    ensure_ascii: bool,
+) -> PyResult<()> {
+    out.push(b'"');
+    if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
+        let len = ffi::PyUnicode_GET_LENGTH(obj) as usize;
+        let data = (obj as *mut ffi::PyASCIIObject).offset(1) as *const u8;
+        let bytes = std::slice::from_raw_parts(data, len);
+        if ensure_ascii {
+            escape::escape_latin1_ascii(out, bytes);
+        } else {
+            escape::escape_utf8(out, std::str::from_utf8_unchecked(bytes));
+        }
+    } else if ensure_ascii {
+        match units(obj) {
+            Units::Latin1(u) => escape::escape_latin1_ascii(out, u),
+            Units::Ucs2(u) => escape::escape_ucs2_ascii(out, u),
+            Units::Ucs4(u) => escape::escape_ucs4_ascii(out, u),
+        }
+    } else {
+        // UTF-8 output: CPython caches the UTF-8 form; lone surrogates raise
+        // UnicodeEncodeError, exactly as `json.dumps(...).encode()` would.
+        let mut size: ffi::Py_ssize_t = 0;
+        let data = ffi::PyUnicode_AsUTF8AndSize(obj, &mut size);
+        if data.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        let bytes = std::slice::from_raw_parts(data as *const u8, size as usize);
+        escape::escape_utf8(out, std::str::from_utf8_unchecked(bytes));
+    }
+    out.push(b'"');
+    Ok(())
+}
+
+/// Code-point order, as Python compares `str`.
+///
+/// # Safety
+/// Both must be live `str` instances.
+pub unsafe fn compare(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> std::cmp::Ordering {
+    match (units(a), units(b)) {
+        (Units::Latin1(x), Units::Latin1(y)) => x.cmp(y),
+        (Units::Ucs2(x), Units::Ucs2(y)) => x.cmp(y),
+        (Units::Ucs4(x), Units::Ucs4(y)) => x.cmp(y),
+        (x, y) => code_points(&x).cmp(code_points(&y)),
+    }
+}
+
+fn code_points<'a>(units: &'a Units<'a>) -> Box<dyn Iterator<Item = u32> + 'a> {
+    match units {
+        Units::Latin1(u) => Box::new(u.iter().map(|&c| c as u32)),
+        Units::Ucs2(u) => Box::new(u.iter().map(|&c| c as u32)),
+        Units::Ucs4(u) => Box::new(u.iter().copied()),
+    }
+}

@@ -1,0 +1,248 @@
+//! JSON string escaping, byte-for-byte as CPython's `json` does it.
+//!
+//! `ensure_ascii=True` (`py_encode_basestring_ascii`): `"` `\` and the short escapes
+//! `\b \f \n \r \t`; every other code unit below 0x20 or above 0x7e (DEL included) becomes
+//! `\uXXXX` in lowercase hex, code points above the BMP as a surrogate pair, lone surrogates
+//! as themselves. `/` is never escaped.
+//!
+//! `ensure_ascii=False` (`py_encode_basestring`): only `"` `\` and control characters below
+//! 0x20 are escaped; the rest is copied as UTF-8. sonic-rs's SIMD escaper uses exactly that
+//! table, so UTF-8 output goes through it.
+
+use sonic_rs::format::{CompactFormatter, Formatter};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// For bytes below 0x80: 0 = copy as is, b'u' = `\u00XX`, anything else = `\` + that byte.
+static ASCII_ESCAPE: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = b'u';
+        i += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table[0x7f] = b'u';
+    table
+};
+
+#[inline(always)]
+fn write_u_escape(out: &mut Vec<u8>, unit: u32) {
+    out.extend_from_slice(&[
+        b'\\',
+        b'u',
+        HEX[((unit >> 12) & 0xf) as usize],
+        HEX[((unit >> 8) & 0xf) as usize],
+        HEX[((unit >> 4) & 0xf) as usize],
+        HEX[(unit & 0xf) as usize],
+    ]);
+}
+
+/// Writes the escape for one code point under `ensure_ascii=True`.
+#[inline(always)]
+fn write_escaped_code_point(out: &mut Vec<u8>, cp: u32) {
+    if cp < 0x80 {
+        match ASCII_ESCAPE[cp as usize] {
+            0 => out.push(cp as u8),
+            b'u' => write_u_escape(out, cp),
+            short => out.extend_from_slice(&[b'\\', short]),
+        }
+    } else if cp < 0x1_0000 {
+        write_u_escape(out, cp);
+    } else {
+        let v = cp - 0x1_0000;
+        write_u_escape(out, 0xd800 | ((v >> 10) & 0x3ff));
+        write_u_escape(out, 0xdc00 | (v & 0x3ff));
+    }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// True when any of the 8 bytes in `word` needs escaping under `ensure_ascii=True`:
+/// below 0x20, `"`, `\`, or 0x7f and above.
+#[inline(always)]
+fn word_needs_escape(word: u64) -> bool {
+    let below_space = word.wrapping_sub(LO * 0x20);
+    let quote = word ^ (LO * b'"' as u64);
+    let backslash = word ^ (LO * b'\\' as u64);
+    let is_quote = quote.wrapping_sub(LO) & !quote;
+    let is_backslash = backslash.wrapping_sub(LO) & !backslash;
+    // Bytes >= 0x7f: adding 1 sets the high bit (or it was already set).
+    let high = word.wrapping_add(LO) | word;
+    ((below_space & !word) | is_quote | is_backslash | high) & HI != 0
+}
+
+/// Length of the prefix of `bytes` that can be copied verbatim under `ensure_ascii=True`.
+#[inline]
+fn safe_ascii_prefix(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if word_needs_escape(u64::from_le_bytes(word)) {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b >= 0x80 || ASCII_ESCAPE[b as usize] != 0 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// `ensure_ascii=True` escaping of a Latin-1 (UCS-1) or ASCII string, without the quotes.
+pub fn escape_latin1_ascii(out: &mut Vec<u8>, mut units: &[u8]) {
+    out.reserve(units.len() + 2);
+    loop {
+        let safe = safe_ascii_prefix(units);
+        let (plain, rest) = units.split_at(safe);
+        out.extend_from_slice(plain);
+        let Some((&unit, rest)) = rest.split_first() else {
+            return;
+        };
+        write_escaped_code_point(out, unit as u32);
+        units = rest;
+    }
+}
+
+/// `ensure_ascii=True` escaping of UCS-2 code units (lone surrogates written as escapes).
+pub fn escape_ucs2_ascii(out: &mut Vec<u8>, units: &[u16]) {
+    out.reserve(units.len() + 2);
+    for &unit in units {
+        write_escaped_code_point(out, unit as u32);
+    }
+}
+
+/// `ensure_ascii=True` escaping of UCS-4 code points.
+pub fn escape_ucs4_ascii(out: &mut Vec<u8>, units: &[u32]) {
+    out.reserve(units.len() + 2);
+    for &unit in units {
+        write_escaped_code_point(out, unit);
+    }
+}
+
+/// `ensure_ascii=False` escaping of UTF-8 text, without the quotes (SIMD, via sonic-rs).
+pub fn escape_utf8(out: &mut Vec<u8>, text: &str) {
+    // `write_string_fast` writes into reserved spare capacity; with a Vec it cannot fail.
+    let _ = CompactFormatter.write_string_fast(out, text, false);
+}
+
+/// Writes `"text"` escaped for `ensure_ascii=True`; `text` may contain any code point.
+pub fn quote_str_ascii(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    if text.is_ascii() {
+        escape_latin1_ascii(out, text.as_bytes());
+    } else {
+        for ch in text.chars() {
+            write_escaped_code_point(out, ch as u32);
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ascii(s: &str) -> String {
+        let mut out = Vec::new();
+        quote_str_ascii(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn utf8(s: &str) -> String {
+        let mut out = vec![b'"'];
+        escape_utf8(&mut out, s);
+        out.push(b'"');
+        String::from_utf8(out).unwrap()
+    }
+
+    /// serde_json escapes exactly like Python's `ensure_ascii=False` (same short escapes,
+    /// lowercase `\u00XX`, DEL and `/` untouched), so it is the oracle here.
+    #[test]
+    fn utf8_matches_serde_json() {
+        let mut samples: Vec<String> = (0u32..0x300)
+            .filter_map(char::from_u32)
+            .map(|c| format!("a{c}b"))
+            .collect();
+        samples.extend(["", "plain", "\"quoted\"", "back\\slash", "é😀\u{7f}/\u{2028}"].map(String::from));
+        samples.push("x".repeat(1000) + "\n" + &"y".repeat(77));
+        for s in samples {
+            assert_eq!(utf8(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// Under ensure_ascii the output is serde_json's with every non-ASCII char and DEL escaped.
+    #[test]
+    fn ascii_matches_serde_json_then_escaped() {
+        let samples = [
+            "",
+            "abc",
+            "tab\tnew\nline",
+            "q\"b\\s/",
+            "\u{7f}",
+            "é",
+            "\u{ff}",
+            "\u{100}",
+            "😀",
+            "a\u{10ffff}z",
+            "\u{1}\u{1f}\u{20}",
+            "0123456789abcdef\"0123456789",
+        ];
+        for s in samples {
+            let mut expected = String::new();
+            for ch in serde_json::to_string(s).unwrap().chars() {
+                let cp = ch as u32;
+                if cp == 0x7f || cp >= 0x80 {
+                    let mut buf = [0u16; 2];
+                    for unit in ch.encode_utf16(&mut buf) {
+                        expected.push_str(&format!("\\u{:04x}", unit));
+                    }
+                } else {
+                    expected.push(ch);
+                }
+            }
+            assert_eq!(ascii(s), expected, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn every_byte_and_word_position() {
+        // Each special byte at each offset of a 20-byte string, so SWAR words and the tail
+        // both see it.
+        for b in 0u8..=0xff {
+            for pos in 0..20 {
+                let mut units = vec![b'a'; 20];
+                units[pos] = b;
+                let mut out = Vec::new();
+                escape_latin1_ascii(&mut out, &units);
+                let mut expected = Vec::new();
+                for &u in &units {
+                    write_escaped_code_point(&mut expected, u as u32);
+                }
+                assert_eq!(out, expected, "byte {b:#x} at {pos}");
+            }
+        }
+    }
+
+    #[test]
+    fn ucs2_lone_surrogates_and_pairs() {
+        let mut out = Vec::new();
+        escape_ucs2_ascii(&mut out, &[0xd800, b'a' as u16, 0xdfff, 0xffff]);
+        assert_eq!(out, b"\\ud800a\\udfff\\uffff");
+        let mut out = Vec::new();
+        escape_ucs4_ascii(&mut out, &[0x1f600, 0x10ffff, 0xdc00]);
+        assert_eq!(out, b"\\ud83d\\ude00\\udbff\\udfff\\udc00");
+    }
+}
