@@ -8,14 +8,15 @@ mod obtype;
 mod serializer;
 mod string;
 
+use std::borrow::Cow;
 use std::cell::Cell;
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyInt, PyString, PyTuple};
 
-use serializer::{Encoder, Options};
+use serializer::{Encoder, Options, Scratch};
 
 /// A boolean argument read the way `json` reads it: by truthiness (`sort_keys=1` works).
 pub struct Flag(pub bool);
@@ -31,34 +32,65 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Flag {
 const KEEP_BUFFER_BYTES: usize = 1 << 20;
 
 thread_local! {
-    /// One reusable output buffer per thread. Taken (not borrowed) for the duration of a
-    /// call, so a re-entrant `dumps` from inside `default` simply gets a fresh one.
-    static BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// Per-thread buffers. Taken (not borrowed) for the duration of a call, so a re-entrant
+    /// `dumps` from inside `default` simply gets fresh ones.
+    static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
 }
 
-fn str_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    Ok(obj.cast::<PyString>()?.to_str()?.as_bytes().to_vec())
+/// The UTF-8 bytes of a `str` argument, borrowed from the object (CPython caches them).
+fn str_bytes<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
+    Ok(Cow::Borrowed(obj.cast::<PyString>()?.to_str()?.as_bytes()))
 }
 
 /// json: `if indent is not None and not isinstance(indent, str): indent = ' ' * indent`.
-fn indent_bytes(indent: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    if indent.is_exact_instance_of::<pyo3::types::PyInt>() {
+fn indent_bytes<'a>(indent: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
+    if indent.is_exact_instance_of::<PyInt>() {
         if let Ok(n) = indent.extract::<i64>() {
-            return Ok(vec![b' '; n.clamp(0, 1 << 16) as usize]);
+            return Ok(Cow::Owned(vec![b' '; n.clamp(0, 1 << 16) as usize]));
         }
     }
     if indent.is_instance_of::<PyString>() {
         return str_bytes(indent);
     }
-    str_bytes(&PyString::new(indent.py(), " ").mul(indent)?)
+    let spaces = PyString::new(indent.py(), " ").mul(indent)?;
+    Ok(Cow::Owned(
+        spaces.cast::<PyString>()?.to_str()?.as_bytes().to_vec(),
+    ))
 }
 
-fn separator_bytes(separators: &Bound<'_, PyAny>) -> PyResult<(Vec<u8>, Vec<u8>)> {
+/// json: `self.item_separator, self.key_separator = separators` (any pair of str).
+fn separator_bytes<'a>(separators: &'a Bound<'_, PyAny>) -> PyResult<(Cow<'a, [u8]>, Cow<'a, [u8]>)> {
+    if let Ok(pair) = separators.cast_exact::<PyTuple>() {
+        if pair.len() == 2 {
+            // SAFETY: the tuple holds its items alive for the whole call (`'a`).
+            let (item, key) = unsafe {
+                (
+                    pair.get_borrowed_item_unchecked(0).to_owned(),
+                    pair.get_borrowed_item_unchecked(1).to_owned(),
+                )
+            };
+            let item = item.cast_into::<PyString>()?;
+            let key = key.cast_into::<PyString>()?;
+            // SAFETY: the bytes are CPython's cached UTF-8 of strs the tuple keeps alive.
+            let borrow = |s: &Bound<'_, PyString>| -> PyResult<&'a [u8]> {
+                let text = s.to_str()?;
+                Ok(unsafe { std::slice::from_raw_parts(text.as_ptr(), text.len()) })
+            };
+            return Ok((Cow::Borrowed(borrow(&item)?), Cow::Borrowed(borrow(&key)?)));
+        }
+    }
     let parts: Vec<Bound<'_, PyAny>> = separators.try_iter()?.collect::<PyResult<_>>()?;
     match parts.as_slice() {
-        [item, key] => Ok((str_bytes(item)?, str_bytes(key)?)),
-        _ => Err(PyTypeError::new_err("separators must be a pair of str")),
+        [item, key] => Ok((owned_str_bytes(item)?, owned_str_bytes(key)?)),
+        _ => Err(PyValueError::new_err(format!(
+            "expected 2 separators, got {}",
+            parts.len()
+        ))),
     }
+}
+
+fn owned_str_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Cow<'static, [u8]>> {
+    Ok(Cow::Owned(obj.cast::<PyString>()?.to_str()?.as_bytes().to_vec()))
 }
 
 /// `json.dumps(obj, ...).encode()`, natively. `newline=True` appends `b"\n"` (Flask's
@@ -84,8 +116,8 @@ fn dumps<'py>(
     let indent = indent.map(indent_bytes).transpose()?;
     let (item_separator, key_separator) = match separators {
         Some(separators) => separator_bytes(separators)?,
-        None if indent.is_some() => (b",".to_vec(), b": ".to_vec()),
-        None => (b", ".to_vec(), b": ".to_vec()),
+        None if indent.is_some() => (Cow::Borrowed(&b","[..]), Cow::Borrowed(&b": "[..])),
+        None => (Cow::Borrowed(&b", "[..]), Cow::Borrowed(&b": "[..])),
     };
     let opts = Options {
         indent,
@@ -97,10 +129,11 @@ fn dumps<'py>(
         skipkeys: skipkeys.0,
         default,
     };
-    let mut encoder = Encoder::new(py, &opts, BUFFER.take());
+    let mut encoder = Encoder::new(py, &opts, SCRATCH.take());
     let result = encoder.encode(obj.as_ptr());
-    let mut out = encoder.out;
+    let mut scratch = encoder.scratch;
     let bytes = result.and_then(|()| {
+        let out = &mut scratch.out;
         if newline {
             out.push(b'\n');
         }
@@ -114,9 +147,8 @@ fn dumps<'py>(
         // SAFETY: PyBytes_FromStringAndSize returns a bytes object or NULL (an Err above).
         .map(|b| unsafe { b.cast_into_unchecked::<PyBytes>() })
     });
-    if out.capacity() <= KEEP_BUFFER_BYTES {
-        out.clear();
-        BUFFER.set(out);
+    if scratch.reset(KEEP_BUFFER_BYTES) {
+        SCRATCH.set(scratch);
     }
     bytes
 }

@@ -7,6 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
+use crate::writer::extend_small;
 use crate::writer::float_repr::write_float_repr;
 
 /// # Safety
@@ -20,7 +21,7 @@ pub unsafe fn write_int(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObje
             return Err(PyErr::fetch(py));
         }
         let mut buffer = itoa::Buffer::new();
-        out.extend_from_slice(buffer.format(value).as_bytes());
+        extend_small(out, buffer.format(value).as_bytes());
         Ok(())
     } else {
         write_big_int(py, out, obj)

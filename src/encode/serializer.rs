@@ -7,22 +7,25 @@
 //! `default` that mutates or frees what is being serialized cannot leave us with a dangling
 //! pointer. Scalars are written from borrowed pointers: writing them runs no Python code.
 
+use std::borrow::Cow;
+
 use pyo3::exceptions::{PyRecursionError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 
 use super::obtype::{ob_type, ObType};
 use super::{number, string};
+use crate::writer::extend_small;
 
 /// Nesting cap whatever `sys.getrecursionlimit()` allows: the Rust stack must never overflow
 /// (gunicorn's threads have smaller stacks than the main thread).
 pub const MAX_DEPTH: usize = 5_000;
 
-pub struct Options<'py> {
+pub struct Options<'a, 'py> {
     /// `None`: compact layout (json's C encoder); `Some`: one level's indent string.
-    pub indent: Option<Vec<u8>>,
-    pub item_separator: Vec<u8>,
-    pub key_separator: Vec<u8>,
+    pub indent: Option<Cow<'a, [u8]>>,
+    pub item_separator: Cow<'a, [u8]>,
+    pub key_separator: Cow<'a, [u8]>,
     pub sort_keys: bool,
     pub ensure_ascii: bool,
     pub allow_nan: bool,
@@ -30,31 +33,45 @@ pub struct Options<'py> {
     pub default: Option<Bound<'py, PyAny>>,
 }
 
-type Item<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>);
+/// A dict entry with a strong reference to its key and its value.
+type Item = (*mut ffi::PyObject, *mut ffi::PyObject);
 
-pub struct Encoder<'a, 'py> {
-    py: Python<'py>,
-    opts: &'a Options<'py>,
+/// Buffers kept per thread between calls, so a call allocates nothing after warm-up.
+#[derive(Default)]
+pub struct Scratch {
     pub out: Vec<u8>,
     /// Objects on the current path (non-empty containers and `default` inputs): json's
     /// circular-reference markers. Depth is bounded, so a linear scan is cheapest.
     path: Vec<*mut ffi::PyObject>,
+    /// Item buffers for the dicts being written (one per nesting level in use).
+    item_pool: Vec<Vec<Item>>,
+}
+
+impl Scratch {
+    /// Clears everything for reuse; `false` when the buffers grew too large to keep.
+    pub fn reset(&mut self, keep_bytes: usize) -> bool {
+        self.out.clear();
+        self.path.clear();
+        self.out.capacity() <= keep_bytes && self.item_pool.iter().all(|items| items.capacity() <= 4096)
+    }
+}
+
+pub struct Encoder<'a, 'py> {
+    py: Python<'py>,
+    opts: &'a Options<'a, 'py>,
+    pub scratch: Scratch,
     depth: usize,
     indent_level: usize,
-    /// Per-depth item buffers reused across dicts: no allocation per dict after warm-up.
-    item_pool: Vec<Vec<Item<'py>>>,
 }
 
 impl<'a, 'py> Encoder<'a, 'py> {
-    pub fn new(py: Python<'py>, opts: &'a Options<'py>, out: Vec<u8>) -> Self {
+    pub fn new(py: Python<'py>, opts: &'a Options<'a, 'py>, scratch: Scratch) -> Self {
         Encoder {
             py,
             opts,
-            out,
-            path: Vec::new(),
+            scratch,
             depth: 0,
             indent_level: 0,
-            item_pool: Vec::new(),
         }
     }
 
@@ -64,10 +81,10 @@ impl<'a, 'py> Encoder<'a, 'py> {
         // and the GIL is held for the whole encoder lifetime ('py).
         unsafe {
             match ob_type(obj) {
-                ObType::Str => string::write_str(self.py, &mut self.out, obj, self.opts.ensure_ascii),
-                ObType::Int => number::write_int(self.py, &mut self.out, obj),
+                ObType::Str => string::write_str(self.py, &mut self.scratch.out, obj, self.opts.ensure_ascii),
+                ObType::Int => number::write_int(self.py, &mut self.scratch.out, obj),
                 ObType::Float => number::write_float(
-                    &mut self.out,
+                    &mut self.scratch.out,
                     ffi::PyFloat_AS_DOUBLE(obj),
                     self.opts.allow_nan,
                     self.opts.indent.is_some(),
@@ -84,7 +101,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     #[inline(always)]
     fn literal(&mut self, text: &[u8]) -> PyResult<()> {
-        self.out.extend_from_slice(text);
+        extend_small(&mut self.scratch.out, text);
         Ok(())
     }
 
@@ -113,19 +130,19 @@ impl<'a, 'py> Encoder<'a, 'py> {
     }
 
     fn enter_marker(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
-        if self.path.contains(&obj) {
+        if self.scratch.path.contains(&obj) {
             return Err(PyValueError::new_err("Circular reference detected"));
         }
-        self.path.push(obj);
+        self.scratch.path.push(obj);
         Ok(())
     }
 
     #[inline]
     fn newline_indent(&mut self) {
         if let Some(indent) = &self.opts.indent {
-            self.out.push(b'\n');
+            self.scratch.out.push(b'\n');
             for _ in 0..self.indent_level {
-                self.out.extend_from_slice(indent);
+                extend_small(&mut self.scratch.out, indent);
             }
         }
     }
@@ -148,7 +165,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     #[inline]
     fn item_separator(&mut self) {
-        self.out.extend_from_slice(&self.opts.item_separator);
+        extend_small(&mut self.scratch.out, &self.opts.item_separator);
         self.newline_indent();
     }
 
@@ -168,11 +185,11 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 }
             };
             if len(obj) == 0 {
-                self.out.extend_from_slice(b"[]");
+                self.scratch.out.extend_from_slice(b"[]");
                 return Ok(());
             }
             self.enter_marker(obj)?;
-            self.out.push(b'[');
+            self.scratch.out.push(b'[');
             self.open_level();
             let mut index = 0;
             while index < len(obj) {
@@ -188,8 +205,8 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 index += 1;
             }
             self.close_level();
-            self.out.push(b']');
-            self.path.pop();
+            self.scratch.out.push(b']');
+            self.scratch.path.pop();
             Ok(())
         }
     }
@@ -199,31 +216,33 @@ impl<'a, 'py> Encoder<'a, 'py> {
         unsafe {
             let _alive = Bound::from_borrowed_ptr(self.py, obj);
             if ffi::PyDict_Size(obj) == 0 {
-                self.out.extend_from_slice(b"{}");
+                self.scratch.out.extend_from_slice(b"{}");
                 return Ok(());
             }
             self.enter_marker(obj)?;
-            self.out.push(b'{');
+            self.scratch.out.push(b'{');
             self.open_level();
-            let mut items = self.item_pool.pop().unwrap_or_default();
+            let mut items = self.scratch.item_pool.pop().unwrap_or_default();
             let result = match self.collect_items(obj, &mut items) {
                 Ok(()) => self.write_items(&items),
                 Err(err) => Err(err),
             };
-            items.clear();
-            self.item_pool.push(items);
+            for (key, value) in items.drain(..) {
+                ffi::Py_DECREF(key);
+                ffi::Py_DECREF(value);
+            }
+            self.scratch.item_pool.push(items);
             result?;
             self.close_level();
-            self.out.push(b'}');
-            self.path.pop();
+            self.scratch.out.push(b'}');
+            self.scratch.path.pop();
             Ok(())
         }
     }
 
     /// The (key, value) pairs json would write, in json's order: a snapshot of an exact dict
     /// (sorted here when every key is an exact str), else `list(obj.items())` sorted by Python.
-    unsafe fn collect_items(&mut self, obj: *mut ffi::PyObject, items: &mut Vec<Item<'py>>) -> PyResult<()> {
-        let py = self.py;
+    unsafe fn collect_items(&mut self, obj: *mut ffi::PyObject, items: &mut Vec<Item>) -> PyResult<()> {
         if ffi::PyDict_CheckExact(obj) != 0 {
             let mut pos: ffi::Py_ssize_t = 0;
             let mut key = std::ptr::null_mut();
@@ -231,20 +250,20 @@ impl<'a, 'py> Encoder<'a, 'py> {
             let mut all_str = true;
             while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
                 all_str &= ffi::PyUnicode_CheckExact(key) != 0;
-                items.push((
-                    Bound::from_borrowed_ptr(py, key),
-                    Bound::from_borrowed_ptr(py, value),
-                ));
+                items.push((owned(key), owned(value)));
             }
             if !self.opts.sort_keys {
                 return Ok(());
             }
             if all_str {
                 // Dict keys are unique, so an unstable sort gives json's order.
-                items.sort_unstable_by(|a, b| string::compare(a.0.as_ptr(), b.0.as_ptr()));
+                items.sort_unstable_by(|a, b| string::compare(a.0, b.0));
                 return Ok(());
             }
-            items.clear();
+            for (key, value) in items.drain(..) {
+                ffi::Py_DECREF(key);
+                ffi::Py_DECREF(value);
+            }
         }
         self.collect_items_python(obj, items)
     }
@@ -255,7 +274,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
     unsafe fn collect_items_python(
         &mut self,
         obj: *mut ffi::PyObject,
-        items: &mut Vec<Item<'py>>,
+        items: &mut Vec<Item>,
     ) -> PyResult<()> {
         let py = self.py;
         let list = Bound::from_owned_ptr_or_err(py, ffi::PyMapping_Items(obj))?;
@@ -269,28 +288,28 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 return Err(PyValueError::new_err("items must return 2-tuples"));
             }
             items.push((
-                Bound::from_borrowed_ptr(py, ffi::PyTuple_GET_ITEM(pair, 0)),
-                Bound::from_borrowed_ptr(py, ffi::PyTuple_GET_ITEM(pair, 1)),
+                owned(ffi::PyTuple_GET_ITEM(pair, 0)),
+                owned(ffi::PyTuple_GET_ITEM(pair, 1)),
             ));
             index += 1;
         }
         Ok(())
     }
 
-    fn write_items(&mut self, items: &[Item<'py>]) -> PyResult<()> {
+    fn write_items(&mut self, items: &[Item]) -> PyResult<()> {
         let mut first = true;
         for (key, value) in items {
-            let mark = self.out.len();
+            let mark = self.scratch.out.len();
             if !first {
                 self.item_separator();
             }
-            if !self.write_key(key.as_ptr())? {
+            if !self.write_key(*key)? {
                 // skipkeys: drop the separator written for it.
-                self.out.truncate(mark);
+                self.scratch.out.truncate(mark);
                 continue;
             }
-            self.out.extend_from_slice(&self.opts.key_separator);
-            self.encode(value.as_ptr())?;
+            extend_small(&mut self.scratch.out, &self.opts.key_separator);
+            self.encode(*value)?;
             first = false;
         }
         Ok(())
@@ -302,33 +321,33 @@ impl<'a, 'py> Encoder<'a, 'py> {
         unsafe {
             let literal: &[u8] = match ob_type(key) {
                 ObType::Str => {
-                    string::write_str(self.py, &mut self.out, key, self.opts.ensure_ascii)?;
+                    string::write_str(self.py, &mut self.scratch.out, key, self.opts.ensure_ascii)?;
                     return Ok(true);
                 }
                 ObType::Float => {
-                    self.out.push(b'"');
+                    self.scratch.out.push(b'"');
                     number::write_float(
-                        &mut self.out,
+                        &mut self.scratch.out,
                         ffi::PyFloat_AS_DOUBLE(key),
                         self.opts.allow_nan,
                         self.opts.indent.is_some(),
                     )?;
-                    self.out.push(b'"');
+                    self.scratch.out.push(b'"');
                     return Ok(true);
                 }
                 ObType::True => b"\"true\"",
                 ObType::False => b"\"false\"",
                 ObType::None => b"\"null\"",
                 ObType::Int => {
-                    self.out.push(b'"');
-                    number::write_int(self.py, &mut self.out, key)?;
-                    self.out.push(b'"');
+                    self.scratch.out.push(b'"');
+                    number::write_int(self.py, &mut self.scratch.out, key)?;
+                    self.scratch.out.push(b'"');
                     return Ok(true);
                 }
                 _ if self.opts.skipkeys => return Ok(false),
                 _ => return Err(self.bad_key(key)),
             };
-            self.out.extend_from_slice(literal);
+            self.scratch.out.extend_from_slice(literal);
             Ok(true)
         }
     }
@@ -362,9 +381,16 @@ impl<'a, 'py> Encoder<'a, 'py> {
         };
         let replacement = default.call1((&obj,))?;
         self.nested(replacement.as_ptr(), Self::encode)?;
-        self.path.pop();
+        self.scratch.path.pop();
         Ok(())
     }
+}
+
+/// A new strong reference (released when the dict's items are drained).
+#[inline(always)]
+unsafe fn owned(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    ffi::Py_INCREF(obj);
+    obj
 }
 
 /// `obj.__class__.__name__`, as json's messages use it.

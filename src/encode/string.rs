@@ -78,11 +78,22 @@ pub unsafe fn write_str(
 /// Both must be live `str` instances.
 pub unsafe fn compare(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> std::cmp::Ordering {
     match (units(a), units(b)) {
-        (Units::Latin1(x), Units::Latin1(y)) => x.cmp(y),
+        (Units::Latin1(x), Units::Latin1(y)) => compare_bytes(x, y),
         (Units::Ucs2(x), Units::Ucs2(y)) => x.cmp(y),
         (Units::Ucs4(x), Units::Ucs4(y)) => x.cmp(y),
         (x, y) => code_points(&x).cmp(code_points(&y)),
     }
+}
+
+/// Byte order without a `memcmp` call: dict keys are short and usually differ early.
+#[inline(always)]
+fn compare_bytes(x: &[u8], y: &[u8]) -> std::cmp::Ordering {
+    for (a, b) in x.iter().zip(y) {
+        if a != b {
+            return a.cmp(b);
+        }
+    }
+    x.len().cmp(&y.len())
 }
 
 fn code_points<'a>(units: &'a Units<'a>) -> Box<dyn Iterator<Item = u32> + 'a> {

@@ -11,6 +11,8 @@
 
 use sonic_rs::format::{CompactFormatter, Formatter};
 
+use super::extend_small;
+
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// For bytes below 0x80: 0 = copy as is, b'u' = `\u00XX`, anything else = `\` + that byte.
@@ -107,7 +109,7 @@ pub fn escape_latin1_ascii(out: &mut Vec<u8>, mut units: &[u8]) {
     loop {
         let safe = safe_ascii_prefix(units);
         let (plain, rest) = units.split_at(safe);
-        out.extend_from_slice(plain);
+        extend_small(out, plain);
         let Some((&unit, rest)) = rest.split_first() else {
             return;
         };

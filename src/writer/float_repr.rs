@@ -3,119 +3,59 @@
 //! scientific notation when the decimal exponent is < -4 or >= 16 (`1e-05`, `2.5e-07`,
 //! `1e+16`, two exponent digits at least), positional otherwise with `.0` added to integers.
 
-/// Shortest round-trip decimal digits of a finite double: `value = 0.DIGITS × 10^point`.
-struct Decimal {
-    digits: [u8; 20],
-    len: usize,
-    /// Position of the decimal point relative to the first digit.
-    point: i32,
-}
-
-/// Extracts digits and exponent from ryu's rendering (`1.5e-7`, `0.001`, `123.0`, `1e16`).
-fn shortest_digits(value: f64) -> Decimal {
-    let mut buffer = ryu::Buffer::new();
-    let text = buffer.format_finite(value).as_bytes();
-    let text = text.strip_prefix(b"-").unwrap_or(text);
-    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e') {
-        Some(e) => (&text[..e], parse_exponent(&text[e + 1..])),
-        None => (text, 0),
-    };
-    let mut decimal = Decimal {
-        digits: [0; 20],
-        len: 0,
-        point: 0,
-    };
-    let mut seen_point = false;
-    let mut integer_digits = 0i32;
-    for &b in mantissa {
-        if b == b'.' {
-            seen_point = true;
-            continue;
-        }
-        if decimal.len == 0 && b == b'0' {
-            // Leading zeros of `0.00123`: each one after the point shifts the point left.
-            if seen_point {
-                integer_digits -= 1;
-            }
-            continue;
-        }
-        if decimal.len < decimal.digits.len() {
-            decimal.digits[decimal.len] = b;
-            decimal.len += 1;
-        }
-        if !seen_point {
-            integer_digits += 1;
-        }
-    }
-    while decimal.len > 1 && decimal.digits[decimal.len - 1] == b'0' {
-        decimal.len -= 1;
-    }
-    if decimal.len == 0 {
-        // Zero: Python writes `0.0`.
-        decimal.digits[0] = b'0';
-        decimal.len = 1;
-        integer_digits = 1;
-    }
-    decimal.point = integer_digits + exponent;
-    decimal
-}
-
-fn parse_exponent(text: &[u8]) -> i32 {
-    let (negative, digits) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, text),
-    };
-    let magnitude = digits.iter().fold(0i32, |acc, &d| acc * 10 + i32::from(d - b'0'));
-    if negative {
-        -magnitude
-    } else {
-        magnitude
-    }
-}
-
 /// Appends `repr(value)` for a finite `value`.
+///
+/// ryu's layout already matches Python's except for two things, patched in place:
+/// the exponent (`e16` → `e+16`, `e-7` → `e-07`) and numbers in [1e-5, 1e-4), which ryu
+/// writes positionally (`0.00001234`) and Python in scientific notation (`1.234e-05`).
 pub fn write_float_repr(out: &mut Vec<u8>, value: f64) {
     debug_assert!(value.is_finite());
-    if value.is_sign_negative() {
-        out.push(b'-');
+    out.reserve(32);
+    let start = out.len();
+    // SAFETY: ryu writes at most 24 bytes for a finite f64; 32 are reserved.
+    unsafe {
+        let written = ryu::raw::format64(value, out.as_mut_ptr().add(start));
+        out.set_len(start + written);
     }
-    let decimal = shortest_digits(value);
-    let digits = &decimal.digits[..decimal.len];
-    let point = decimal.point;
-    if value == 0.0 {
-        out.extend_from_slice(b"0.0");
-    } else if !(-4 < point && point <= 16) {
-        let exponent = point - 1;
-        out.push(digits[0]);
-        if digits.len() > 1 {
-            out.push(b'.');
-            out.extend_from_slice(&digits[1..]);
-        }
-        out.push(b'e');
-        out.push(if exponent < 0 { b'-' } else { b'+' });
-        let magnitude = exponent.unsigned_abs();
-        if magnitude < 10 {
-            out.push(b'0');
-        }
-        let mut itoa_buffer = itoa::Buffer::new();
-        out.extend_from_slice(itoa_buffer.format(magnitude).as_bytes());
-    } else if point <= 0 {
-        out.extend_from_slice(b"0.");
-        out.extend(std::iter::repeat_n(b'0', point.unsigned_abs() as usize));
-        out.extend_from_slice(digits);
-    } else {
-        let point = point as usize;
-        if point >= digits.len() {
-            out.extend_from_slice(digits);
-            out.extend(std::iter::repeat_n(b'0', point - digits.len()));
-            out.extend_from_slice(b".0");
-        } else {
-            out.extend_from_slice(&digits[..point]);
-            out.push(b'.');
-            out.extend_from_slice(&digits[point..]);
-        }
+    let sign = usize::from(value.is_sign_negative());
+    let body = start + sign;
+    if let Some(e) = out[body..].iter().position(|&b| b == b'e') {
+        fix_exponent(out, body + e);
+    } else if out[body..].starts_with(b"0.0000") && value != 0.0 {
+        to_scientific_e05(out, body);
     }
+}
+
+/// Rewrites the exponent after `out[e] == b'e'` as Python does: explicit sign, two digits.
+fn fix_exponent(out: &mut Vec<u8>, e: usize) {
+    let negative = out.get(e + 1) == Some(&b'-');
+    let digits_at = e + 1 + usize::from(negative);
+    let mut digits = [b'0'; 3];
+    let count = out.len() - digits_at;
+    digits[..count].copy_from_slice(&out[digits_at..]);
+    out.truncate(e + 1);
+    out.push(if negative { b'-' } else { b'+' });
+    if count < 2 {
+        out.push(b'0');
+    }
+    out.extend_from_slice(&digits[..count]);
+}
+
+/// `0.0000DDDD` (ryu, 1e-5 <= |value| < 1e-4) → `D.DDDe-05` (Python).
+fn to_scientific_e05(out: &mut Vec<u8>, body: usize) {
+    let mut digits = [0u8; 24];
+    let mut count = out.len() - (body + 6);
+    digits[..count].copy_from_slice(&out[body + 6..]);
+    while count > 1 && digits[count - 1] == b'0' {
+        count -= 1;
+    }
+    out.truncate(body);
+    out.push(digits[0]);
+    if count > 1 {
+        out.push(b'.');
+        out.extend_from_slice(&digits[1..count]);
+    }
+    out.extend_from_slice(b"e-05");
 }
 
 #[cfg(test)]
@@ -154,6 +94,11 @@ mod tests {
             (100.0, "100.0"),
             (1.5e300, "1.5e+300"),
             (123e-20, "1.23e-18"),
+            (1.234e-5, "1.234e-05"),
+            (-9.99e-5, "-9.99e-05"),
+            (0.00012, "0.00012"),
+            (1e-100, "1e-100"),
+            (-1e-7, "-1e-07"),
         ];
         for &(value, expected) in cases {
             assert_eq!(repr(value), expected, "{value:e}");
