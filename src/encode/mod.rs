@@ -58,8 +58,11 @@ fn indent_bytes<'a>(indent: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
     ))
 }
 
+/// (item separator, key separator).
+type Separators<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
 /// json: `self.item_separator, self.key_separator = separators` (any pair of str).
-fn separator_bytes<'a>(separators: &'a Bound<'_, PyAny>) -> PyResult<(Cow<'a, [u8]>, Cow<'a, [u8]>)> {
+fn separator_bytes<'a>(separators: &'a Bound<'_, PyAny>) -> PyResult<Separators<'a>> {
     if let Ok(pair) = separators.cast_exact::<PyTuple>() {
         if pair.len() == 2 {
             // SAFETY: the tuple holds its items alive for the whole call (`'a`).
