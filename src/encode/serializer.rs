@@ -215,7 +215,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         // SAFETY: GIL held; `obj` is a live dict (or subclass).
         unsafe {
             let _alive = Bound::from_borrowed_ptr(self.py, obj);
-            if ffi::PyDict_Size(obj) == 0 {
+            if (*(obj as *mut ffi::PyDictObject)).ma_used == 0 {
                 self.scratch.out.extend_from_slice(b"{}");
                 return Ok(());
             }
@@ -248,15 +248,22 @@ impl<'a, 'py> Encoder<'a, 'py> {
             let mut key = std::ptr::null_mut();
             let mut value = std::ptr::null_mut();
             let mut all_str = true;
+            let mut all_ascii = true;
             while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
-                all_str &= ffi::PyUnicode_CheckExact(key) != 0;
+                let is_str = ffi::PyUnicode_CheckExact(key) != 0;
+                all_str &= is_str;
+                all_ascii &= is_str && ffi::PyUnicode_IS_COMPACT_ASCII(key) != 0;
                 items.push((owned(key), owned(value)));
             }
             if !self.opts.sort_keys {
                 return Ok(());
             }
+            // Dict keys are unique, so an unstable sort gives json's order.
+            if all_ascii {
+                items.sort_unstable_by(|a, b| string::ascii_bytes(a.0).cmp(string::ascii_bytes(b.0)));
+                return Ok(());
+            }
             if all_str {
-                // Dict keys are unique, so an unstable sort gives json's order.
                 items.sort_unstable_by(|a, b| string::compare(a.0, b.0));
                 return Ok(());
             }

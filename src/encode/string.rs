@@ -30,6 +30,16 @@ pub unsafe fn units<'a>(obj: *mut ffi::PyObject) -> Units<'a> {
     }
 }
 
+/// The data of a compact-ASCII `str`.
+///
+/// # Safety
+/// `obj` must be a live `str` for which `PyUnicode_IS_COMPACT_ASCII` holds.
+#[inline(always)]
+pub unsafe fn ascii_bytes<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
+    let len = ffi::PyUnicode_GET_LENGTH(obj) as usize;
+    std::slice::from_raw_parts((obj as *mut ffi::PyASCIIObject).offset(1) as *const u8, len)
+}
+
 /// Writes `obj` as a quoted JSON string.
 ///
 /// # Safety
@@ -43,9 +53,7 @@ pub unsafe fn write_str(
 ) -> PyResult<()> {
     out.push(b'"');
     if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
-        let len = ffi::PyUnicode_GET_LENGTH(obj) as usize;
-        let data = (obj as *mut ffi::PyASCIIObject).offset(1) as *const u8;
-        let bytes = std::slice::from_raw_parts(data, len);
+        let bytes = ascii_bytes(obj);
         if ensure_ascii {
             escape::escape_latin1_ascii(out, bytes);
         } else {

@@ -11,8 +11,6 @@
 
 use sonic_rs::format::{CompactFormatter, Formatter};
 
-use super::extend_small;
-
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// For bytes below 0x80: 0 = copy as is, b'u' = `\u00XX`, anything else = `\` + that byte.
@@ -81,40 +79,85 @@ fn word_needs_escape(word: u64) -> bool {
     ((below_space & !word) | is_quote | is_backslash | high) & HI != 0
 }
 
-/// Length of the prefix of `bytes` that can be copied verbatim under `ensure_ascii=True`.
-#[inline]
-fn safe_ascii_prefix(bytes: &[u8]) -> usize {
-    let mut i = 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        if word_needs_escape(u64::from_le_bytes(word)) {
-            break;
-        }
-        i += 8;
+/// Writes the escape of one byte that needs it, at `dst`; returns the bytes written.
+///
+/// # Safety
+/// `dst` must have room for 6 bytes.
+#[inline(always)]
+unsafe fn write_byte_escape(dst: *mut u8, byte: u8) -> usize {
+    let short = if byte < 0x80 {
+        ASCII_ESCAPE[byte as usize]
+    } else {
+        b'u'
+    };
+    if short == b'u' {
+        let escape = [
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[(byte >> 4) as usize],
+            HEX[(byte & 0xf) as usize],
+        ];
+        std::ptr::copy_nonoverlapping(escape.as_ptr(), dst, 6);
+        6
+    } else {
+        *dst = b'\\';
+        *dst.add(1) = short;
+        2
     }
-    while let Some(&b) = bytes.get(i) {
-        if b >= 0x80 || ASCII_ESCAPE[b as usize] != 0 {
-            break;
-        }
-        i += 1;
-    }
-    i
+}
+
+#[inline(always)]
+fn byte_needs_escape(byte: u8) -> bool {
+    byte >= 0x80 || ASCII_ESCAPE[byte as usize] != 0
 }
 
 /// `ensure_ascii=True` escaping of a Latin-1 (UCS-1) or ASCII string, without the quotes.
-pub fn escape_latin1_ascii(out: &mut Vec<u8>, mut units: &[u8]) {
-    out.reserve(units.len() + 2);
-    loop {
-        let safe = safe_ascii_prefix(units);
-        let (plain, rest) = units.split_at(safe);
-        extend_small(out, plain);
-        let Some((&unit, rest)) = rest.split_first() else {
-            return;
-        };
-        write_escaped_code_point(out, unit as u32);
-        units = rest;
+///
+/// One pass, straight into the buffer: each 8-byte word is copied, then checked; only a word
+/// that holds something to escape is redone byte by byte.
+pub fn escape_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
+    let len = units.len();
+    // Worst case: every unit becomes `\u00XX`; 8 spare bytes for the word copy.
+    out.reserve(len * 6 + 8);
+    // SAFETY: reads stay within `units` (whole words while 8 remain, then single bytes);
+    // writes stay within the reserved capacity (6 bytes per unit at most, 8 per word copy).
+    unsafe {
+        let src = units.as_ptr();
+        let start = out.as_mut_ptr().add(out.len());
+        let mut dst = start;
+        let mut i = 0;
+        while i + 8 <= len {
+            let word = std::ptr::read_unaligned(src.add(i) as *const u64);
+            std::ptr::write_unaligned(dst as *mut u64, word);
+            if !word_needs_escape(word) {
+                i += 8;
+                dst = dst.add(8);
+                continue;
+            }
+            for j in i..i + 8 {
+                let byte = *src.add(j);
+                if byte_needs_escape(byte) {
+                    dst = dst.add(write_byte_escape(dst, byte));
+                } else {
+                    *dst = byte;
+                    dst = dst.add(1);
+                }
+            }
+            i += 8;
+        }
+        while i < len {
+            let byte = *src.add(i);
+            if byte_needs_escape(byte) {
+                dst = dst.add(write_byte_escape(dst, byte));
+            } else {
+                *dst = byte;
+                dst = dst.add(1);
+            }
+            i += 1;
+        }
+        out.set_len(out.len() + dst.offset_from(start) as usize);
     }
 }
 
