@@ -14,7 +14,7 @@ use std::cell::Cell;
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyString, PyTuple};
 
 use serializer::{Encoder, Options, Scratch};
 
@@ -116,6 +116,7 @@ fn dumps<'py>(
     skipkeys: Flag,
     newline: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let indent_arg = indent;
     let indent = indent.map(indent_bytes).transpose()?;
     let (item_separator, key_separator) = match separators {
         Some(separators) => separator_bytes(separators)?,
@@ -134,7 +135,14 @@ fn dumps<'py>(
     };
     let mut encoder = Encoder::new(py, &opts, SCRATCH.take());
     let result = encoder.encode(obj.as_ptr());
+    let unencodable = encoder.unencodable;
     let mut scratch = encoder.scratch;
+    if result.is_ok() && unencodable {
+        if scratch.reset(KEEP_BUFFER_BYTES) {
+            SCRATCH.set(scratch);
+        }
+        return encode_with_json(py, obj, indent_arg, separators, &opts);
+    }
     let bytes = result.and_then(|()| {
         let out = &mut scratch.out;
         if newline {
@@ -154,6 +162,28 @@ fn dumps<'py>(
         SCRATCH.set(scratch);
     }
     bytes
+}
+
+/// Lone surrogates with `ensure_ascii=False`: `json.dumps` succeeds and `.encode()` fails.
+/// Let json produce exactly that outcome (rare, so its cost does not matter).
+#[cold]
+fn encode_with_json<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    indent: Option<&Bound<'py, PyAny>>,
+    separators: Option<&Bound<'py, PyAny>>,
+    opts: &Options<'_, 'py>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("indent", indent)?;
+    kwargs.set_item("separators", separators)?;
+    kwargs.set_item("default", opts.default.as_ref())?;
+    kwargs.set_item("sort_keys", opts.sort_keys)?;
+    kwargs.set_item("ensure_ascii", opts.ensure_ascii)?;
+    kwargs.set_item("allow_nan", opts.allow_nan)?;
+    kwargs.set_item("skipkeys", opts.skipkeys)?;
+    let text = py.import("json")?.call_method("dumps", (obj,), Some(&kwargs))?;
+    Ok(text.call_method0("encode")?.cast_into::<PyBytes>()?)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -3,7 +3,6 @@
 
 use std::ptr::addr_of_mut;
 
-use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
@@ -43,42 +42,26 @@ unsafe fn write_big_int(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObje
     Ok(())
 }
 
-/// The text `json` writes for a float (`float.__repr__`, or NaN/Infinity/-Infinity).
-///
-/// `python_message`: `json`'s pure-Python encoder (used with `indent`) words the
-/// allow_nan error differently from its C encoder; we follow whichever `json` would use.
+/// The text `json` writes for a float (`float.__repr__`, or NaN/Infinity/-Infinity);
+/// `false` (nothing written) for an out-of-range value when `allow_nan` is off.
 #[inline]
-pub fn write_float(out: &mut Vec<u8>, value: f64, allow_nan: bool, python_message: bool) -> PyResult<()> {
+pub fn write_float(out: &mut Vec<u8>, value: f64, allow_nan: bool) -> bool {
     if value.is_finite() {
         write_float_repr(out, value);
-        return Ok(());
+        return true;
     }
     if !allow_nan {
-        return Err(out_of_range(value, python_message));
+        return false;
     }
-    out.extend_from_slice(if value.is_nan() {
-        b"NaN"
-    } else if value > 0.0 {
-        b"Infinity"
-    } else {
-        b"-Infinity"
-    });
-    Ok(())
-}
-
-#[cold]
-fn out_of_range(value: f64, python_message: bool) -> PyErr {
-    const MESSAGE: &str = "Out of range float values are not JSON compliant";
-    if python_message {
-        let repr = if value.is_nan() {
-            "nan"
+    extend_small(
+        out,
+        if value.is_nan() {
+            b"NaN"
         } else if value > 0.0 {
-            "inf"
+            b"Infinity"
         } else {
-            "-inf"
-        };
-        PyValueError::new_err(format!("{MESSAGE}: {repr}"))
-    } else {
-        PyValueError::new_err(MESSAGE)
-    }
+            b"-Infinity"
+        },
+    );
+    true
 }

@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use pyo3::exceptions::{PyRecursionError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRecursionError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 
@@ -62,6 +62,8 @@ pub struct Encoder<'a, 'py> {
     pub scratch: Scratch,
     depth: usize,
     indent_level: usize,
+    /// A string could not be written as UTF-8 (lone surrogates, `ensure_ascii=False`).
+    pub unencodable: bool,
 }
 
 impl<'a, 'py> Encoder<'a, 'py> {
@@ -72,6 +74,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             scratch,
             depth: 0,
             indent_level: 0,
+            unencodable: false,
         }
     }
 
@@ -81,14 +84,15 @@ impl<'a, 'py> Encoder<'a, 'py> {
         // and the GIL is held for the whole encoder lifetime ('py).
         unsafe {
             match ob_type(obj) {
-                ObType::Str => string::write_str(self.py, &mut self.scratch.out, obj, self.opts.ensure_ascii),
-                ObType::Int => number::write_int(self.py, &mut self.scratch.out, obj),
-                ObType::Float => number::write_float(
+                ObType::Str => string::write_str(
+                    self.py,
                     &mut self.scratch.out,
-                    ffi::PyFloat_AS_DOUBLE(obj),
-                    self.opts.allow_nan,
-                    self.opts.indent.is_some(),
+                    obj,
+                    self.opts.ensure_ascii,
+                    &mut self.unencodable,
                 ),
+                ObType::Int => number::write_int(self.py, &mut self.scratch.out, obj),
+                ObType::Float => self.write_float(obj),
                 ObType::True => self.literal(b"true"),
                 ObType::False => self.literal(b"false"),
                 ObType::None => self.literal(b"null"),
@@ -103,6 +107,33 @@ impl<'a, 'py> Encoder<'a, 'py> {
     fn literal(&mut self, text: &[u8]) -> PyResult<()> {
         extend_small(&mut self.scratch.out, text);
         Ok(())
+    }
+
+    /// A float as json writes it; out-of-range values raise unless `allow_nan`.
+    #[inline]
+    unsafe fn write_float(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        let value = ffi::PyFloat_AS_DOUBLE(obj);
+        if number::write_float(&mut self.scratch.out, value, self.opts.allow_nan) {
+            Ok(())
+        } else {
+            Err(self.out_of_range(obj))
+        }
+    }
+
+    /// json's C encoder (compact) and Python encoder (indent) word this differently; the
+    /// latter appends `repr(o)`, which a float subclass may override.
+    #[cold]
+    fn out_of_range(&self, obj: *mut ffi::PyObject) -> PyErr {
+        const MESSAGE: &str = "Out of range float values are not JSON compliant";
+        if self.opts.indent.is_none() {
+            return PyValueError::new_err(MESSAGE);
+        }
+        // SAFETY: `obj` is alive; GIL held.
+        let obj = unsafe { Bound::from_borrowed_ptr(self.py, obj) };
+        match obj.repr() {
+            Ok(repr) => PyValueError::new_err(format!("{MESSAGE}: {repr}")),
+            Err(err) => err,
+        }
     }
 
     /// One nesting level: json's `Py_EnterRecursiveCall(" while encoding a JSON object")`,
@@ -169,22 +200,32 @@ impl<'a, 'py> Encoder<'a, 'py> {
         self.newline_indent();
     }
 
-    /// list, tuple and their subclasses (namedtuple included): their storage, as json's C
-    /// encoder reads it. A list's length is re-read each step: `default` may mutate it.
+    /// list, tuple and their subclasses (namedtuple included). Exact lists and tuples are read
+    /// in place; a subclass is iterated first (`PySequence_Fast`, so an overridden `__iter__`
+    /// counts), as json's C encoder does. A list's length is re-read each step: `default`
+    /// may mutate it.
     fn encode_sequence(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
-        // SAFETY: GIL held; `obj` is a live list/tuple (checked by ob_type). `_alive` keeps it
-        // alive even if `default` drops the last other reference.
+        // SAFETY: GIL held; `obj` is a live list/tuple (checked by ob_type). `items` holds a
+        // strong reference, so it stays alive even if `default` drops every other one.
         unsafe {
-            let _alive = Bound::from_borrowed_ptr(self.py, obj);
-            let is_list = ffi::PyList_Check(obj) != 0;
-            let len = |obj| {
+            let items = if ffi::PyList_CheckExact(obj) != 0 || ffi::PyTuple_CheckExact(obj) != 0 {
+                Bound::from_borrowed_ptr(self.py, obj)
+            } else {
+                Bound::from_owned_ptr_or_err(
+                    self.py,
+                    ffi::PySequence_Fast(obj, c"_iterencode_list needs a sequence".as_ptr()),
+                )?
+            };
+            let seq = items.as_ptr();
+            let is_list = ffi::PyList_Check(seq) != 0;
+            let len = |seq| {
                 if is_list {
-                    ffi::PyList_GET_SIZE(obj)
+                    ffi::PyList_GET_SIZE(seq)
                 } else {
-                    ffi::PyTuple_GET_SIZE(obj)
+                    ffi::PyTuple_GET_SIZE(seq)
                 }
             };
-            if len(obj) == 0 {
+            if len(seq) == 0 {
                 self.scratch.out.extend_from_slice(b"[]");
                 return Ok(());
             }
@@ -192,14 +233,14 @@ impl<'a, 'py> Encoder<'a, 'py> {
             self.scratch.out.push(b'[');
             self.open_level();
             let mut index = 0;
-            while index < len(obj) {
+            while index < len(seq) {
                 if index > 0 {
                     self.item_separator();
                 }
                 let item = if is_list {
-                    ffi::PyList_GET_ITEM(obj, index)
+                    ffi::PyList_GET_ITEM(seq, index)
                 } else {
-                    ffi::PyTuple_GET_ITEM(obj, index)
+                    ffi::PyTuple_GET_ITEM(seq, index)
                 };
                 self.encode(item)?;
                 index += 1;
@@ -222,6 +263,13 @@ impl<'a, 'py> Encoder<'a, 'py> {
             self.enter_marker(obj)?;
             self.scratch.out.push(b'{');
             self.open_level();
+            if self.opts.indent.is_some() && !self.opts.sort_keys && ffi::PyDict_CheckExact(obj) != 0 {
+                self.write_dict_live(obj)?;
+                self.close_level();
+                self.scratch.out.push(b'}');
+                self.scratch.path.pop();
+                return Ok(());
+            }
             let mut items = self.scratch.item_pool.pop().unwrap_or_default();
             let result = match self.collect_items(obj, &mut items) {
                 Ok(()) => self.write_items(&items),
@@ -291,13 +339,17 @@ impl<'a, 'py> Encoder<'a, 'py> {
         let mut index = 0;
         while index < ffi::PyList_GET_SIZE(list.as_ptr()) {
             let pair = ffi::PyList_GET_ITEM(list.as_ptr(), index);
-            if ffi::PyTuple_Check(pair) == 0 || ffi::PyTuple_GET_SIZE(pair) != 2 {
+            if ffi::PyTuple_Check(pair) != 0 && ffi::PyTuple_GET_SIZE(pair) == 2 {
+                items.push((
+                    owned(ffi::PyTuple_GET_ITEM(pair, 0)),
+                    owned(ffi::PyTuple_GET_ITEM(pair, 1)),
+                ));
+            } else if self.opts.indent.is_none() {
                 return Err(PyValueError::new_err("items must return 2-tuples"));
+            } else {
+                // json's Python encoder (indent) unpacks `for key, value in items`.
+                items.push(unpack_pair(&Bound::from_borrowed_ptr(py, pair))?);
             }
-            items.push((
-                owned(ffi::PyTuple_GET_ITEM(pair, 0)),
-                owned(ffi::PyTuple_GET_ITEM(pair, 1)),
-            ));
             index += 1;
         }
         Ok(())
@@ -305,21 +357,66 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     fn write_items(&mut self, items: &[Item]) -> PyResult<()> {
         let mut first = true;
-        for (key, value) in items {
-            let mark = self.scratch.out.len();
-            if !first {
-                self.item_separator();
-            }
-            if !self.write_key(*key)? {
-                // skipkeys: drop the separator written for it.
-                self.scratch.out.truncate(mark);
-                continue;
-            }
-            extend_small(&mut self.scratch.out, &self.opts.key_separator);
-            self.encode(*value)?;
-            first = false;
+        for &(key, value) in items {
+            self.write_item(key, value, &mut first)?;
         }
         Ok(())
+    }
+
+    /// `"key": value`, preceded by the item separator unless it is the first written.
+    #[inline]
+    fn write_item(
+        &mut self,
+        key: *mut ffi::PyObject,
+        value: *mut ffi::PyObject,
+        first: &mut bool,
+    ) -> PyResult<()> {
+        let mark = self.scratch.out.len();
+        if !*first {
+            self.item_separator();
+        }
+        if !self.write_key(key)? {
+            // skipkeys: drop the separator written for it.
+            self.scratch.out.truncate(mark);
+            return Ok(());
+        }
+        extend_small(&mut self.scratch.out, &self.opts.key_separator);
+        self.encode(value)?;
+        *first = false;
+        Ok(())
+    }
+
+    /// json's Python encoder (used with `indent`, unsorted) iterates the live dict: a `default`
+    /// that mutates it changes what follows, or raises RuntimeError, as a dict iterator does.
+    unsafe fn write_dict_live(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        let used = |obj: *mut ffi::PyObject| (*(obj as *mut ffi::PyDictObject)).ma_used;
+        let expected = used(obj);
+        let mut remaining = expected;
+        let mut pos: ffi::Py_ssize_t = 0;
+        let mut key = std::ptr::null_mut();
+        let mut value = std::ptr::null_mut();
+        let mut first = true;
+        loop {
+            if used(obj) != expected {
+                return Err(PyRuntimeError::new_err(
+                    "dictionary changed size during iteration",
+                ));
+            }
+            if ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) == 0 {
+                return Ok(());
+            }
+            if remaining == 0 {
+                return Err(PyRuntimeError::new_err(
+                    "dictionary keys changed during iteration",
+                ));
+            }
+            remaining -= 1;
+            let (key, value) = (
+                Bound::from_borrowed_ptr(self.py, key),
+                Bound::from_borrowed_ptr(self.py, value),
+            );
+            self.write_item(key.as_ptr(), value.as_ptr(), &mut first)?;
+        }
     }
 
     /// Writes a key as json converts it; `Ok(false)` when `skipkeys` drops it.
@@ -328,17 +425,18 @@ impl<'a, 'py> Encoder<'a, 'py> {
         unsafe {
             let literal: &[u8] = match ob_type(key) {
                 ObType::Str => {
-                    string::write_str(self.py, &mut self.scratch.out, key, self.opts.ensure_ascii)?;
+                    string::write_str(
+                        self.py,
+                        &mut self.scratch.out,
+                        key,
+                        self.opts.ensure_ascii,
+                        &mut self.unencodable,
+                    )?;
                     return Ok(true);
                 }
                 ObType::Float => {
                     self.scratch.out.push(b'"');
-                    number::write_float(
-                        &mut self.scratch.out,
-                        ffi::PyFloat_AS_DOUBLE(key),
-                        self.opts.allow_nan,
-                        self.opts.indent.is_some(),
-                    )?;
+                    self.write_float(key)?;
                     self.scratch.out.push(b'"');
                     return Ok(true);
                 }
@@ -390,6 +488,32 @@ impl<'a, 'py> Encoder<'a, 'py> {
         self.nested(replacement.as_ptr(), Self::encode)?;
         self.scratch.path.pop();
         Ok(())
+    }
+}
+
+/// `key, value = pair`, with Python's errors.
+#[cold]
+fn unpack_pair(pair: &Bound<'_, PyAny>) -> PyResult<Item> {
+    let Ok(iter) = pair.try_iter() else {
+        let name = pair.get_type().name()?;
+        return Err(PyTypeError::new_err(format!(
+            "cannot unpack non-iterable {name} object"
+        )));
+    };
+    let mut values = Vec::with_capacity(2);
+    for value in iter {
+        values.push(value?);
+        if values.len() > 2 {
+            return Err(PyValueError::new_err("too many values to unpack (expected 2)"));
+        }
+    }
+    match values.as_slice() {
+        // SAFETY: new strong references to live objects, released with the dict's items.
+        [key, value] => Ok(unsafe { (owned(key.as_ptr()), owned(value.as_ptr())) }),
+        _ => Err(PyValueError::new_err(format!(
+            "not enough values to unpack (expected 2, got {})",
+            values.len()
+        ))),
     }
 }
 

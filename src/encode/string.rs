@@ -40,7 +40,8 @@ pub unsafe fn ascii_bytes<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
     std::slice::from_raw_parts((obj as *mut ffi::PyASCIIObject).offset(1) as *const u8, len)
 }
 
-/// Writes `obj` as a quoted JSON string.
+/// Writes `obj` as a quoted JSON string. Sets `unencodable` (and writes `""`) for a string
+/// that UTF-8 output cannot carry (lone surrogates with `ensure_ascii=False`).
 ///
 /// # Safety
 /// `obj` must be a live `str` (or subclass) instance and the GIL held.
@@ -50,6 +51,7 @@ pub unsafe fn write_str(
     out: &mut Vec<u8>,
     obj: *mut ffi::PyObject,
     ensure_ascii: bool,
+    unencodable: &mut bool,
 ) -> PyResult<()> {
     out.push(b'"');
     if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
@@ -66,12 +68,19 @@ pub unsafe fn write_str(
             Units::Ucs4(u) => escape::escape_ucs4_ascii(out, u),
         }
     } else {
-        // UTF-8 output: CPython caches the UTF-8 form; lone surrogates raise
-        // UnicodeEncodeError, exactly as `json.dumps(...).encode()` would.
+        // UTF-8 output: CPython caches the UTF-8 form. A lone surrogate cannot be encoded;
+        // `json.dumps(...).encode()` only fails at the end (after any error json itself would
+        // raise), so note it, write nothing, and let the caller decide once done.
         let mut size: ffi::Py_ssize_t = 0;
         let data = ffi::PyUnicode_AsUTF8AndSize(obj, &mut size);
         if data.is_null() {
-            return Err(PyErr::fetch(py));
+            let err = PyErr::fetch(py);
+            if !err.is_instance_of::<pyo3::exceptions::PyUnicodeEncodeError>(py) {
+                return Err(err);
+            }
+            *unencodable = true;
+            out.push(b'"');
+            return Ok(());
         }
         let bytes = std::slice::from_raw_parts(data as *const u8, size as usize);
         escape::escape_utf8(out, std::str::from_utf8_unchecked(bytes));
