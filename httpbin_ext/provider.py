@@ -17,6 +17,7 @@ from flask import jsonify as _flask_jsonify
 from flask.json.provider import DefaultJSONProvider, JSONProvider
 
 from httpbin_ext import _native
+from httpbin_ext.response import make_response
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.sansio.response import Response
@@ -34,37 +35,38 @@ _NATIVE_KWARGS = frozenset(
 _flask_default: t.Callable[[t.Any], t.Any] = DefaultJSONProvider.default
 
 
-def _native_body(
-    obj: t.Any,
-    *,
-    debug: bool,
-    compact: bool | None,
-    default: t.Callable[[t.Any], t.Any] | None,
-    ensure_ascii: bool,
-    sort_keys: bool,
-) -> bytes | str:
-    """The body ``DefaultJSONProvider.response`` would send, as one native call.
+_COMPACT_SEPARATORS = (",", ":")
+
+
+def _native_body(obj: t.Any, provider: JSONProvider, app: t.Any) -> bytes | str:
+    """The body ``DefaultJSONProvider.response`` would send for ``provider``'s settings.
 
     Returns ``bytes`` normally, or the ``str`` Flask builds when the document cannot be encoded
     to UTF-8 (lone surrogates with ``ensure_ascii=False``); the response class then raises
     exactly as it does for the stock provider.
     """
-    if (compact is None and debug) or compact is False:
-        layout: dict[str, t.Any] = {"indent": 2}
-    else:
-        layout = {"separators": (",", ":")}
+    p = t.cast(DefaultJSONProvider, provider)
+    compact = p.compact
+    indent = 2 if compact is False or (compact is None and app.debug) else None
+    separators = None if indent else _COMPACT_SEPARATORS
     try:
         return _native.dumps(
             obj,
-            default=default,
-            ensure_ascii=ensure_ascii,
-            sort_keys=sort_keys,
+            indent=indent,
+            separators=separators,
+            default=p.default,
+            ensure_ascii=p.ensure_ascii,
+            sort_keys=p.sort_keys,
             newline=True,
-            **layout,
         )
     except UnicodeEncodeError:
         text = json.dumps(
-            obj, default=default, ensure_ascii=ensure_ascii, sort_keys=sort_keys, **layout
+            obj,
+            indent=indent,
+            separators=separators,
+            default=p.default,
+            ensure_ascii=p.ensure_ascii,
+            sort_keys=p.sort_keys,
         )
         return f"{text}\n"
 
@@ -134,15 +136,8 @@ class RustJSONProvider(JSONProvider):
                 dump_args = {"separators": (",", ":")}
             body: bytes | str = f"{self.dumps(obj, **dump_args)}\n"
         else:
-            body = _native_body(
-                obj,
-                debug=self._app.debug,
-                compact=self.compact,
-                default=self.default,
-                ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys,
-            )
-        return self._app.response_class(body, mimetype=self.mimetype)
+            body = _native_body(obj, self, self._app)
+        return make_response(self._app.response_class, body, self.mimetype)
 
 
 def _uses_own_dumps(provider: RustJSONProvider) -> bool:
@@ -180,12 +175,5 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     stock = t.cast(DefaultJSONProvider, provider)
     obj = stock._prepare_response_obj(args, kwargs)
     app = stock._app
-    body = _native_body(
-        obj,
-        debug=app.debug,
-        compact=stock.compact,
-        default=stock.default,
-        ensure_ascii=stock.ensure_ascii,
-        sort_keys=stock.sort_keys,
-    )
-    return app.response_class(body, mimetype=stock.mimetype)  # type: ignore[return-value]
+    body = _native_body(obj, stock, app)
+    return make_response(app.response_class, body, stock.mimetype)
