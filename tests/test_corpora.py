@@ -9,12 +9,11 @@ from __future__ import annotations
 import itertools
 import json
 import lzma
-import math
-import struct
 from pathlib import Path
 from typing import Any
 
 import pytest
+from compare import same_value
 
 from httpbin_ext import _native
 
@@ -42,22 +41,6 @@ OPTIONS: list[dict[str, Any]] = [
 
 def options_id(opts: dict[str, Any]) -> str:
     return ",".join(f"{k}={getattr(v, '__name__', v)!r}" for k, v in opts.items())
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """Equality that also checks types, dict key order, NaN and the sign of zero."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        return struct.pack("<d", a) == struct.pack("<d", b) or (math.isnan(a) and math.isnan(b))
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return len(a) == len(b) and all(
-            same_value(ka, kb) and same_value(va, vb)
-            for (ka, va), (kb, vb) in zip(a.items(), b.items())
-        )
-    return a == b
 
 
 @pytest.fixture(scope="module")

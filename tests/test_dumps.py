@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import pytest
+from compare import same_value
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
@@ -806,22 +807,6 @@ def test_package_exports_native_functions():
 
 
 # --- loads ------------------------------------------------------------------------------------
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """Structural equality that also checks types, dict key order, NaN and the sign of zero."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        return struct.pack("<d", a) == struct.pack("<d", b) or (math.isnan(a) and math.isnan(b))
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return len(a) == len(b) and all(
-            same_value(ka, kb) and same_value(va, vb)
-            for (ka, va), (kb, vb) in zip(a.items(), b.items())
-        )
-    return a == b
 
 
 def check_loads(capture: Callable, doc: str | bytes | bytearray) -> None:
