@@ -29,7 +29,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Flag {
 }
 
 /// Output buffers above this size are not kept for reuse.
-const KEEP_BUFFER_BYTES: usize = 1 << 20;
+const KEEP_BUFFER_BYTES: usize = 4 << 20;
 
 thread_local! {
     /// Per-thread buffers. Taken (not borrowed) for the duration of a call, so a re-entrant

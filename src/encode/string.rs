@@ -53,14 +53,14 @@ pub unsafe fn write_str(
     ensure_ascii: bool,
     unencodable: &mut bool,
 ) -> PyResult<()> {
+    if ensure_ascii && ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
+        escape::quote_latin1_ascii(out, ascii_bytes(obj));
+        return Ok(());
+    }
     out.push(b'"');
     if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
-        let bytes = ascii_bytes(obj);
-        if ensure_ascii {
-            escape::escape_latin1_ascii(out, bytes);
-        } else {
-            escape::escape_utf8(out, std::str::from_utf8_unchecked(bytes));
-        }
+        // ASCII data is valid UTF-8.
+        escape::escape_utf8(out, std::str::from_utf8_unchecked(ascii_bytes(obj)));
     } else if ensure_ascii {
         match units(obj) {
             Units::Latin1(u) => escape::escape_latin1_ascii(out, u),

@@ -120,35 +120,88 @@ fn byte_needs_escape(byte: u8) -> bool {
 /// clean block costs one load, one store and a few compares; at a byte that needs escaping,
 /// the output pointer stops there and the escape overwrites the rest of the stored block.
 pub fn escape_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
-    let len = units.len();
     // Worst case: every unit becomes `\u00XX`; 16 spare bytes for the block stores.
-    out.reserve(len * 6 + 16);
-    // SAFETY: reads stay within `units` (whole blocks/words only while that many bytes remain,
-    // then single bytes); the output pointer advances by at most 6 bytes per unit consumed,
-    // and each store writes at most 16 bytes past it, all within the reserved capacity.
+    out.reserve(units.len() * 6 + 16);
+    // SAFETY: capacity reserved as `escape_latin1_raw` requires.
     unsafe {
-        let src = units.as_ptr();
         let start = out.as_mut_ptr().add(out.len());
-        let (mut i, mut dst) = escape_blocks(src, len, start);
-        while i + 8 <= len {
-            let word = std::ptr::read_unaligned(src.add(i) as *const u64);
-            std::ptr::write_unaligned(dst as *mut u64, word);
-            if !word_needs_escape(word) {
-                i += 8;
-                dst = dst.add(8);
-                continue;
-            }
-            for j in i..i + 8 {
-                dst = write_byte(dst, *src.add(j));
-            }
+        let end = escape_latin1_raw(units, start);
+        out.set_len(out.len() + end.offset_from(start) as usize);
+    }
+}
+
+/// `"` + [`escape_latin1_ascii`] + `"`, with a single capacity check (the hot path for keys
+/// and values, which are mostly short).
+#[inline]
+pub fn quote_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
+    out.reserve(units.len() * 6 + 18);
+    // SAFETY: capacity reserved as `escape_latin1_raw` requires, plus the two quotes.
+    unsafe {
+        let start = out.as_mut_ptr().add(out.len());
+        *start = b'"';
+        let end = escape_latin1_raw(units, start.add(1));
+        *end = b'"';
+        out.set_len(out.len() + end.offset_from(start) as usize + 1);
+    }
+}
+
+/// Writes the escaped `units` at `dst`; returns the end of what was written.
+///
+/// # Safety
+/// `dst` must have room for `units.len() * 6 + 16` bytes.
+#[inline(always)]
+unsafe fn escape_latin1_raw(units: &[u8], dst: *mut u8) -> *mut u8 {
+    // Reads stay within `units` (whole blocks/words only while that many bytes remain, then
+    // single bytes); the output pointer advances by at most 6 bytes per unit consumed, and
+    // each store writes at most 16 bytes past it.
+    let len = units.len();
+    let src = units.as_ptr();
+    let (mut i, mut dst) = escape_blocks(src, len, dst);
+    while i + 8 <= len {
+        let word = std::ptr::read_unaligned(src.add(i) as *const u64);
+        std::ptr::write_unaligned(dst as *mut u64, word);
+        if !word_needs_escape(word) {
             i += 8;
+            dst = dst.add(8);
+            continue;
+        }
+        for j in i..i + 8 {
+            dst = write_byte(dst, *src.add(j));
+        }
+        i += 8;
+    }
+    let rest = len - i;
+    if rest > 0 {
+        let word = load_short(src.add(i), rest);
+        if !word_needs_escape(word) {
+            std::ptr::write_unaligned(dst as *mut u64, word);
+            return dst.add(rest);
         }
         while i < len {
             dst = write_byte(dst, *src.add(i));
             i += 1;
         }
-        out.set_len(out.len() + dst.offset_from(start) as usize);
     }
+    dst
+}
+
+/// The `count` (1..=7) bytes at `src` as a word, padded with `a` (which needs no escape),
+/// without reading past them.
+#[inline(always)]
+unsafe fn load_short(src: *const u8, count: usize) -> u64 {
+    let mut word = [b'a'; 8];
+    let dst = word.as_mut_ptr();
+    if count >= 4 {
+        let head = std::ptr::read_unaligned(src as *const u32);
+        let tail = std::ptr::read_unaligned(src.add(count - 4) as *const u32);
+        std::ptr::write_unaligned(dst as *mut u32, head);
+        std::ptr::write_unaligned(dst.add(count - 4) as *mut u32, tail);
+    } else {
+        *dst = *src;
+        *dst.add(count / 2) = *src.add(count / 2);
+        *dst.add(count - 1) = *src.add(count - 1);
+    }
+    u64::from_le_bytes(word)
 }
 
 /// Copies or escapes one byte at `dst`; returns the new output pointer.
@@ -224,10 +277,12 @@ pub fn escape_utf8(out: &mut Vec<u8>, text: &str) {
 
 /// Writes `"text"` escaped for `ensure_ascii=True`; `text` may contain any code point.
 pub fn quote_str_ascii(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
     if text.is_ascii() {
-        escape_latin1_ascii(out, text.as_bytes());
-    } else {
+        quote_latin1_ascii(out, text.as_bytes());
+        return;
+    }
+    out.push(b'"');
+    {
         for ch in text.chars() {
             write_escaped_code_point(out, ch as u32);
         }

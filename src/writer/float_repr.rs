@@ -17,6 +17,11 @@ pub fn write_float_repr(out: &mut Vec<u8>, value: f64) {
         let written = ryu::raw::format64(value, out.as_mut_ptr().add(start));
         out.set_len(start + written);
     }
+    // Between 1e-4 and 1e16 both layouts are positional and identical: nothing to patch.
+    let magnitude = value.abs();
+    if (1e-4..1e16).contains(&magnitude) || magnitude == 0.0 {
+        return;
+    }
     let sign = usize::from(value.is_sign_negative());
     let body = start + sign;
     if let Some(e) = out[body..].iter().position(|&b| b == b'e') {
@@ -98,6 +103,10 @@ mod tests {
             (-9.99e-5, "-9.99e-05"),
             (0.00012, "0.00012"),
             (1e-100, "1e-100"),
+            (0.0001, "0.0001"),
+            (0.00009999999999999999, "9.999999999999999e-05"),
+            (9999999999999998.0, "9999999999999998.0"),
+            (1.0000000000000002e16, "1.0000000000000002e+16"),
             (-1e-7, "-1e-07"),
         ];
         for &(value, expected) in cases {
