@@ -12,17 +12,22 @@ pub mod float_repr;
 #[inline(always)]
 pub fn extend_small(out: &mut Vec<u8>, bytes: &[u8]) {
     let len = bytes.len();
-    if len > 16 {
+    if len > 32 {
         out.extend_from_slice(bytes);
         return;
     }
-    out.reserve(16);
-    // SAFETY: 16 bytes of spare capacity are reserved; every read stays inside `bytes`
-    // (the two 8- or 4-byte windows overlap instead of running past its end).
+    out.reserve(32);
+    // SAFETY: 32 bytes of spare capacity are reserved; every read stays inside `bytes`
+    // (the two 16-, 8- or 4-byte windows overlap instead of running past its end).
     unsafe {
         let src = bytes.as_ptr();
         let dst = out.as_mut_ptr().add(out.len());
-        if len >= 8 {
+        if len >= 16 {
+            let head = std::ptr::read_unaligned(src as *const u128);
+            let tail = std::ptr::read_unaligned(src.add(len - 16) as *const u128);
+            std::ptr::write_unaligned(dst as *mut u128, head);
+            std::ptr::write_unaligned(dst.add(len - 16) as *mut u128, tail);
+        } else if len >= 8 {
             let head = std::ptr::read_unaligned(src as *const u64);
             let tail = std::ptr::read_unaligned(src.add(len - 8) as *const u64);
             std::ptr::write_unaligned(dst as *mut u64, head);
@@ -45,8 +50,8 @@ pub fn extend_small(out: &mut Vec<u8>, bytes: &[u8]) {
 mod tests {
     #[test]
     fn extend_small_every_length() {
-        let source: Vec<u8> = (0u8..40).collect();
-        for len in 0..40 {
+        let source: Vec<u8> = (0u8..70).collect();
+        for len in 0..70 {
             let mut out = vec![0xaa];
             super::extend_small(&mut out, &source[..len]);
             assert_eq!(&out[1..], &source[..len]);
