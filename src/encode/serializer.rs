@@ -45,13 +45,19 @@ pub struct Scratch {
     path: Vec<*mut ffi::PyObject>,
     /// Item buffers for the dicts being written (one per nesting level in use).
     item_pool: Vec<Vec<Item>>,
+    /// `"\n"` followed by the indent repeated: sliced for each new line (indent mode).
+    newline_indents: Vec<u8>,
 }
+
+/// Longest `newline_indents` prefix kept; deeper levels are written piece by piece.
+const NEWLINE_INDENTS_MAX: usize = 256;
 
 impl Scratch {
     /// Clears everything for reuse; `false` when the buffers grew too large to keep.
     pub fn reset(&mut self, keep_bytes: usize) -> bool {
         self.out.clear();
         self.path.clear();
+        self.newline_indents.clear();
         self.out.capacity() <= keep_bytes && self.item_pool.iter().all(|items| items.capacity() <= 4096)
     }
 }
@@ -80,6 +86,13 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     /// Writes one value.
     pub fn encode(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        self.encode_inline(obj)
+    }
+
+    /// [`Self::encode`], inlined into the container loops: scalars are written without a
+    /// call; containers and `default` go out of line.
+    #[inline(always)]
+    fn encode_inline(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         // SAFETY: `obj` is alive (owned by a container or a caller that holds a reference)
         // and the GIL is held for the whole encoder lifetime ('py).
         unsafe {
@@ -168,35 +181,58 @@ impl<'a, 'py> Encoder<'a, 'py> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn newline_indent(&mut self) {
-        if let Some(indent) = &self.opts.indent {
-            self.scratch.out.push(b'\n');
+        if self.opts.indent.is_some() {
+            self.write_newline_indent();
+        }
+    }
+
+    /// `"\n"` + the indent repeated `indent_level` times, from a prefix built once per call.
+    #[inline(never)]
+    fn write_newline_indent(&mut self) {
+        let Some(indent) = &self.opts.indent else { return };
+        let scratch = &mut self.scratch;
+        let wanted = 1 + indent.len() * self.indent_level;
+        if scratch.newline_indents.len() < wanted.min(NEWLINE_INDENTS_MAX) {
+            scratch.newline_indents.clear();
+            scratch.newline_indents.push(b'\n');
+            while scratch.newline_indents.len() < wanted.min(NEWLINE_INDENTS_MAX) {
+                scratch.newline_indents.extend_from_slice(indent);
+            }
+        }
+        if wanted <= scratch.newline_indents.len() {
+            extend_small(&mut scratch.out, &scratch.newline_indents[..wanted]);
+        } else {
+            scratch.out.push(b'\n');
             for _ in 0..self.indent_level {
-                extend_small(&mut self.scratch.out, indent);
+                scratch.out.extend_from_slice(indent);
             }
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn open_level(&mut self) {
         if self.opts.indent.is_some() {
             self.indent_level += 1;
-            self.newline_indent();
+            self.write_newline_indent();
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn close_level(&mut self) {
         if self.opts.indent.is_some() {
             self.indent_level -= 1;
-            self.newline_indent();
+            self.write_newline_indent();
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn item_separator(&mut self) {
-        extend_small(&mut self.scratch.out, &self.opts.item_separator);
+        match &self.opts.item_separator[..] {
+            [byte] => self.scratch.out.push(*byte),
+            separator => extend_small(&mut self.scratch.out, separator),
+        }
         self.newline_indent();
     }
 
@@ -242,7 +278,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 } else {
                     ffi::PyTuple_GET_ITEM(seq, index)
                 };
-                self.encode(item)?;
+                self.encode_inline(item)?;
                 index += 1;
             }
             self.close_level();
@@ -381,7 +417,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             return Ok(());
         }
         extend_small(&mut self.scratch.out, &self.opts.key_separator);
-        self.encode(value)?;
+        self.encode_inline(value)?;
         *first = false;
         Ok(())
     }

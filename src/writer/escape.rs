@@ -185,23 +185,25 @@ unsafe fn escape_latin1_raw(units: &[u8], dst: *mut u8) -> *mut u8 {
     dst
 }
 
-/// The `count` (1..=7) bytes at `src` as a word, padded with `a` (which needs no escape),
-/// without reading past them.
+/// The `count` (1..=7) bytes at `src` as a little-endian word, padded with `a` (which needs
+/// no escape), without reading past them. Built in registers: assembling it in a stack array
+/// would stall on store-to-load forwarding.
 #[inline(always)]
 unsafe fn load_short(src: *const u8, count: usize) -> u64 {
-    let mut word = [b'a'; 8];
-    let dst = word.as_mut_ptr();
-    if count >= 4 {
-        let head = std::ptr::read_unaligned(src as *const u32);
-        let tail = std::ptr::read_unaligned(src.add(count - 4) as *const u32);
-        std::ptr::write_unaligned(dst as *mut u32, head);
-        std::ptr::write_unaligned(dst.add(count - 4) as *mut u32, tail);
+    const PAD: u64 = LO * b'a' as u64;
+    let data = if count >= 4 {
+        let head = std::ptr::read_unaligned(src as *const u32) as u64;
+        let tail = std::ptr::read_unaligned(src.add(count - 4) as *const u32) as u64;
+        // The two windows overlap on identical bytes, so OR-ing them is exact.
+        head | (tail << ((count - 4) * 8))
     } else {
-        *dst = *src;
-        *dst.add(count / 2) = *src.add(count / 2);
-        *dst.add(count - 1) = *src.add(count - 1);
-    }
-    u64::from_le_bytes(word)
+        let first = *src as u64;
+        let middle = (*src.add(count / 2) as u64) << ((count / 2) * 8);
+        let last = (*src.add(count - 1) as u64) << ((count - 1) * 8);
+        first | middle | last
+    };
+    let mask = (1u64 << (count * 8)) - 1;
+    (PAD & !mask) | data
 }
 
 /// Copies or escapes one byte at `dst`; returns the new output pointer.
