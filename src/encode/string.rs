@@ -45,8 +45,27 @@ pub unsafe fn ascii_bytes<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
 ///
 /// # Safety
 /// `obj` must be a live `str` (or subclass) instance and the GIL held.
-#[inline]
+#[inline(always)]
 pub unsafe fn write_str(
+    py: Python<'_>,
+    out: &mut Vec<u8>,
+    obj: *mut ffi::PyObject,
+    ensure_ascii: bool,
+    unencodable: &mut bool,
+) -> PyResult<()> {
+    if ensure_ascii && ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
+        let bytes = ascii_bytes(obj);
+        if !escape::try_quote_short_plain(out, bytes) {
+            escape::quote_latin1_ascii(out, bytes);
+        }
+        return Ok(());
+    }
+    write_str_general(py, out, obj, ensure_ascii, unencodable)
+}
+
+/// Everything but the short compact-ASCII case, out of line.
+#[inline(never)]
+unsafe fn write_str_general(
     py: Python<'_>,
     out: &mut Vec<u8>,
     obj: *mut ffi::PyObject,

@@ -132,7 +132,7 @@ pub fn escape_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
 
 /// `"` + [`escape_latin1_ascii`] + `"`, with a single capacity check (the hot path for keys
 /// and values, which are mostly short).
-#[inline]
+#[inline(never)]
 pub fn quote_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
     out.reserve(units.len() * 6 + 18);
     // SAFETY: capacity reserved as `escape_latin1_raw` requires, plus the two quotes.
@@ -143,6 +143,44 @@ pub fn quote_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
         *end = b'"';
         out.set_len(out.len() + end.offset_from(start) as usize + 1);
     }
+}
+
+/// `"units"` for a string of at most 16 bytes that needs no escaping; `false` (nothing
+/// written) otherwise. Most keys and many values are like that: two overlapping word checks
+/// and two stores instead of the general loop.
+#[inline(always)]
+pub fn try_quote_short_plain(out: &mut Vec<u8>, units: &[u8]) -> bool {
+    let len = units.len();
+    if len > 16 {
+        return false;
+    }
+    out.reserve(18);
+    // SAFETY: reads stay within `units` (overlapping windows); 18 bytes are reserved and at
+    // most `len + 2 <= 18` are written (the 8-byte stores end at or before `len + 1`).
+    unsafe {
+        let src = units.as_ptr();
+        let dst = out.as_mut_ptr().add(out.len());
+        if len >= 8 {
+            let head = std::ptr::read_unaligned(src as *const u64);
+            let tail = std::ptr::read_unaligned(src.add(len - 8) as *const u64);
+            if word_needs_escape(head) || word_needs_escape(tail) {
+                return false;
+            }
+            std::ptr::write_unaligned(dst.add(1) as *mut u64, head);
+            std::ptr::write_unaligned(dst.add(len - 7) as *mut u64, tail);
+        } else if len > 0 {
+            let word = load_short(src, len);
+            if word_needs_escape(word) {
+                return false;
+            }
+            // The padding bytes land in reserved spare capacity, then the quote overwrites one.
+            std::ptr::write_unaligned(dst.add(1) as *mut u64, word);
+        }
+        *dst = b'"';
+        *dst.add(len + 1) = b'"';
+        out.set_len(out.len() + len + 2);
+    }
+    true
 }
 
 /// Writes the escaped `units` at `dst`; returns the end of what was written.
@@ -375,6 +413,27 @@ mod tests {
                         write_escaped_code_point(&mut expected, u as u32);
                     }
                     assert_eq!(out, expected, "byte {b:#x} at {pos} of {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_plain_matches_general() {
+        for len in 0..=20 {
+            for b in 0u8..=0xff {
+                let mut units = vec![b'k'; len];
+                if len > 0 {
+                    units[len / 3] = b;
+                }
+                let mut general = b"x".to_vec();
+                quote_latin1_ascii(&mut general, &units);
+                let mut short = b"x".to_vec();
+                if try_quote_short_plain(&mut short, &units) {
+                    assert_eq!(short, general, "byte {b:#x} in {len}");
+                } else {
+                    assert_eq!(short, b"x", "nothing written on refusal");
+                    assert!(len > 16 || units.iter().any(|&u| byte_needs_escape(u)));
                 }
             }
         }
