@@ -187,6 +187,7 @@ fn encode_with_json<'py>(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    number::detect_int_layout(m.py())?;
     m.add_function(wrap_pyfunction!(dumps, m)?)?;
     Ok(())
 }

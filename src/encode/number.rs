@@ -2,25 +2,73 @@
 //! `int.__repr__` / `float.__repr__` would — never the subclass's own `__repr__`.
 
 use std::ptr::addr_of_mut;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::ffi;
 use pyo3::prelude::*;
 
 use crate::writer::extend_small;
 use crate::writer::float_repr::write_float_repr;
+use crate::writer::int::write_i64;
 
 /// # Safety
 /// `obj` must be a live `int` (or subclass) instance and the GIL held.
 #[inline]
 pub unsafe fn write_int(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
+    if let Some(value) = small_int(obj) {
+        write_i64(out, value);
+        return Ok(());
+    }
+    write_int_general(py, out, obj)
+}
+
+/// 30-bit digits, as this interpreter was built with (checked once at import).
+static THIRTY_BIT_DIGITS: AtomicBool = AtomicBool::new(false);
+
+/// Called at module init: enables [`small_int`] when `sys.int_info` matches its layout.
+pub fn detect_int_layout(py: Python<'_>) -> PyResult<()> {
+    let info = py.import("sys")?.getattr("int_info")?;
+    let bits: u32 = info.getattr("bits_per_digit")?.extract()?;
+    let size: u32 = info.getattr("sizeof_digit")?.extract()?;
+    THIRTY_BIT_DIGITS.store(bits == 30 && size == 4, Ordering::Relaxed);
+    Ok(())
+}
+
+/// The value of an exact `int` of at most two 30-bit digits, read straight from CPython
+/// 3.11's `PyLongObject` (`ob_size` = signed digit count, then the digits), where
+/// `PyLong_AsLongLongAndOverflow` would cost a call and a loop.
+#[cfg(not(any(Py_3_12, PyPy, GraalPy, Py_LIMITED_API)))]
+#[inline(always)]
+unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
+    if ffi::Py_TYPE(obj) != addr_of_mut!(ffi::PyLong_Type) || !THIRTY_BIT_DIGITS.load(Ordering::Relaxed) {
+        return None;
+    }
+    let size = (*(obj as *mut ffi::PyVarObject)).ob_size;
+    let digits = (obj as *const u8).add(std::mem::size_of::<ffi::PyVarObject>()) as *const u32;
+    let magnitude = match size.unsigned_abs() {
+        0 => 0,
+        1 => *digits as i64,
+        2 => *digits as i64 | (*digits.add(1) as i64) << 30,
+        _ => return None,
+    };
+    Some(if size < 0 { -magnitude } else { magnitude })
+}
+
+#[cfg(any(Py_3_12, PyPy, GraalPy, Py_LIMITED_API))]
+#[inline(always)]
+unsafe fn small_int(_obj: *mut ffi::PyObject) -> Option<i64> {
+    None
+}
+
+/// Any `int` (subclasses included) through the C API.
+unsafe fn write_int_general(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
     let mut overflow: std::os::raw::c_int = 0;
     let value = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
     if overflow == 0 {
         if value == -1 && !ffi::PyErr_Occurred().is_null() {
             return Err(PyErr::fetch(py));
         }
-        let mut buffer = itoa::Buffer::new();
-        extend_small(out, buffer.format(value).as_bytes());
+        write_i64(out, value);
         Ok(())
     } else {
         write_big_int(py, out, obj)

@@ -6,6 +6,7 @@
 
 pub mod escape;
 pub mod float_repr;
+pub mod int;
 
 /// Appends a short slice without a `memcpy` call: JSON output is mostly copies of a few bytes
 /// (separators, keys, numbers), where the call overhead dominates.
