@@ -315,24 +315,22 @@ pub fn escape_utf8(out: &mut Vec<u8>, text: &str) {
     let _ = CompactFormatter.write_string_fast(out, text, false);
 }
 
-/// Writes `"text"` escaped for `ensure_ascii=True`; `text` may contain any code point.
-pub fn quote_str_ascii(out: &mut Vec<u8>, text: &str) {
-    if text.is_ascii() {
-        quote_latin1_ascii(out, text.as_bytes());
-        return;
-    }
-    out.push(b'"');
-    {
-        for ch in text.chars() {
-            write_escaped_code_point(out, ch as u32);
-        }
-    }
-    out.push(b'"');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes `"text"` escaped for `ensure_ascii=True`; `text` may contain any code point.
+    fn quote_str_ascii(out: &mut Vec<u8>, text: &str) {
+        if text.is_ascii() {
+            quote_latin1_ascii(out, text.as_bytes());
+            return;
+        }
+        out.push(b'"');
+        for ch in text.chars() {
+            write_escaped_code_point(out, ch as u32);
+        }
+        out.push(b'"');
+    }
 
     fn ascii(s: &str) -> String {
         let mut out = Vec::new();
