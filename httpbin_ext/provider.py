@@ -38,37 +38,24 @@ _flask_default: t.Callable[[t.Any], t.Any] = DefaultJSONProvider.default
 _COMPACT_SEPARATORS = (",", ":")
 
 
-def _native_body(obj: t.Any, provider: JSONProvider, app: t.Any) -> bytes | str:
+def _native_body(obj: t.Any, provider: JSONProvider, app: t.Any) -> bytes:
     """The body ``DefaultJSONProvider.response`` would send for ``provider``'s settings.
 
-    Returns ``bytes`` normally, or the ``str`` Flask builds when the document cannot be encoded
-    to UTF-8 (lone surrogates with ``ensure_ascii=False``); the response class then raises
-    exactly as it does for the stock provider.
+    Lone surrogates with ``ensure_ascii=False`` raise the ``UnicodeEncodeError`` that encoding
+    Flask's ``str`` body raises (the native encoder lets ``json`` produce it).
     """
     p = t.cast(DefaultJSONProvider, provider)
     compact = p.compact
     indent = 2 if compact is False or (compact is None and app.debug) else None
-    separators = None if indent else _COMPACT_SEPARATORS
-    try:
-        return _native.dumps(
-            obj,
-            indent=indent,
-            separators=separators,
-            default=p.default,
-            ensure_ascii=p.ensure_ascii,
-            sort_keys=p.sort_keys,
-            newline=True,
-        )
-    except UnicodeEncodeError:
-        text = json.dumps(
-            obj,
-            indent=indent,
-            separators=separators,
-            default=p.default,
-            ensure_ascii=p.ensure_ascii,
-            sort_keys=p.sort_keys,
-        )
-        return f"{text}\n"
+    return _native.dumps(
+        obj,
+        indent=indent,
+        separators=None if indent else _COMPACT_SEPARATORS,
+        default=p.default,
+        ensure_ascii=p.ensure_ascii,
+        sort_keys=p.sort_keys,
+        newline=True,
+    )
 
 
 class RustJSONProvider(JSONProvider):

@@ -1,7 +1,8 @@
-"""Value comparison shared by the loads tests."""
+"""Shared by the dumps/loads tests: json's option space and a strict value comparison."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 from typing import Any
@@ -21,3 +22,24 @@ def same_value(a: Any, b: Any) -> bool:
             for (ka, va), (kb, vb) in zip(a.items(), b.items())
         )
     return a == b
+
+
+# Every json.dumps option combination the native encoder takes (240 of them).
+ALL_OPTIONS: list[dict[str, Any]] = [
+    {
+        "indent": indent,
+        "sort_keys": sort_keys,
+        "ensure_ascii": ensure_ascii,
+        "separators": separators,
+        "allow_nan": allow_nan,
+        "default": default,
+    }
+    for indent, sort_keys, ensure_ascii, separators, allow_nan, default in itertools.product(
+        [None, 0, 2, "\t", -1],
+        [False, True],
+        [True, False],
+        [None, (",", ":"), (", ", ": ")],
+        [True, False],
+        [None, str],
+    )
+]

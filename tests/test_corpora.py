@@ -6,37 +6,17 @@ The data lives in ``../shared/data/json`` (see ``conftest.shared_json_dir``).
 
 from __future__ import annotations
 
-import itertools
 import json
 import lzma
 from pathlib import Path
 from typing import Any
 
 import pytest
-from compare import same_value
+from compare import ALL_OPTIONS, same_value
 
 from httpbin_ext import _native
 
 CORPORA = ["twitter", "citm_catalog", "canada", "github"]
-
-OPTIONS: list[dict[str, Any]] = [
-    {
-        "indent": indent,
-        "sort_keys": sort_keys,
-        "ensure_ascii": ensure_ascii,
-        "separators": separators,
-        "allow_nan": allow_nan,
-        "default": default,
-    }
-    for indent, sort_keys, ensure_ascii, separators, allow_nan, default in itertools.product(
-        [None, 0, 2, "\t", -1],
-        [False, True],
-        [True, False],
-        [None, (",", ":"), (", ", ": ")],
-        [True, False],
-        [None, str],
-    )
-]
 
 
 def options_id(opts: dict[str, Any]) -> str:
@@ -77,7 +57,7 @@ def expected(name: str, doc: Any, opts: dict[str, Any]) -> bytes:
     return _expected_cache[key]
 
 
-@pytest.mark.parametrize("opts", OPTIONS, ids=options_id)
+@pytest.mark.parametrize("opts", ALL_OPTIONS, ids=options_id)
 def test_dumps_matches_json(documents, opts, capture):
     for name, doc in documents.items():
         want = capture(lambda doc=doc, name=name: expected(name, doc, opts))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import enum
-import itertools
 import json
 import math
 import random
@@ -20,7 +19,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import pytest
-from compare import same_value
+from compare import ALL_OPTIONS, same_value
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
@@ -30,24 +29,6 @@ import httpbin_ext
 from httpbin_ext import _native
 
 # --- option space -----------------------------------------------------------------------------
-
-INDENTS = [None, 0, 2, "\t", -1]
-SEPARATORS = [None, (",", ":"), (", ", ": ")]
-DEFAULTS = [None, str]
-
-ALL_OPTIONS: list[dict[str, Any]] = [
-    {
-        "indent": indent,
-        "sort_keys": sort_keys,
-        "ensure_ascii": ensure_ascii,
-        "separators": separators,
-        "allow_nan": allow_nan,
-        "default": default,
-    }
-    for indent, sort_keys, ensure_ascii, separators, allow_nan, default in itertools.product(
-        INDENTS, [False, True], [True, False], SEPARATORS, [True, False], DEFAULTS
-    )
-]
 
 
 def options_id(opts: dict[str, Any]) -> str:
