@@ -6,4 +6,26 @@ from httpbin_ext.provider import RustJSONProvider, jsonify
 
 __version__: str = _native.__version__
 
-__all__ = ["RustJSONProvider", "__version__", "dumps", "jsonify", "loads", "reset_log_cache"]
+__all__ = [
+    "HttpbinExt",
+    "RustJSONProvider",
+    "__version__",
+    "dumps",
+    "get_dict",
+    "jsonify",
+    "loads",
+    "reset_log_cache",
+]
+
+
+def __getattr__(name: str) -> object:
+    # httpbin is an optional dependency: import its accelerated views only when asked for.
+    if name == "HttpbinExt":
+        from httpbin_ext.extension import HttpbinExt
+
+        return HttpbinExt
+    if name == "get_dict":
+        from httpbin_ext.views import get_dict
+
+        return get_dict
+    raise AttributeError(f"module 'httpbin_ext' has no attribute {name!r}")
