@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import types
 import typing as t
+from urllib.parse import urlparse, urlunparse
 
 from flask import current_app, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.datastructures import EnvironHeaders
 
 from httpbin_ext import _native
-from httpbin_ext.provider import jsonify
+from httpbin_ext.provider import RustJSONProvider, _is_stock_provider, _uses_own_dumps, jsonify
+from httpbin_ext.response import make_response
 
 __all__ = ["ACCELERATED_ENDPOINTS", "accelerated_views", "get_dict"]
 
@@ -25,16 +29,143 @@ __all__ = ["ACCELERATED_ENDPOINTS", "accelerated_views", "get_dict"]
 _KEYS = ("url", "args", "form", "data", "origin", "headers", "files", "json", "method")
 
 
+def _headers_class() -> type:
+    """httpbin's ``CaseInsensitiveDict``, which its ``get_dict`` returns headers in."""
+    global _HEADERS_CLASS
+    if _HEADERS_CLASS is None:
+        from httpbin.structures import CaseInsensitiveDict
+
+        _HEADERS_CLASS = CaseInsensitiveDict
+    return _HEADERS_CLASS
+
+
+_HEADERS_CLASS: type | None = None
+
+
+def _read_body(req: t.Any) -> tuple[t.Any, bytes, dict[str, str]] | None:
+    """``(form, data, files)`` exactly as httpbin's ``get_dict`` reads them, or ``None``.
+
+    ``None`` means the request has no body to read: no Content-Type (so no form parsing), no
+    Content-Length (or 0) and not chunked, and nothing read yet. Werkzeug would return
+    ``b""`` and empty forms, so there is nothing to compute and nothing that can raise.
+    Otherwise Werkzeug reads and parses the body, so its limits (413), its multipart parser
+    and its caches (``request.form``, ``request.files``, ``request.data``) behave exactly as
+    in httpbin, for this view and for any code that runs after it.
+    """
+    environ = req.environ
+    if (
+        not environ.get("CONTENT_TYPE")
+        and environ.get("CONTENT_LENGTH", "0") == "0"
+        and "HTTP_TRANSFER_ENCODING" not in environ
+    ):
+        cache = req.__dict__
+        if "_cached_data" not in cache and "form" not in cache and not req.shallow:
+            return None
+    data = req.data
+    form = req.form
+    uploads = req.files
+    files: dict[str, str] = {}
+    for key, upload in uploads.items():
+        content_type = uploads[key].content_type or "application/octet-stream"
+        files[key] = _native.json_safe(upload.read(), content_type)
+    return form, data, files
+
+
+def request_url(req: t.Any) -> str:
+    """httpbin's ``get_url``, by Werkzeug: the native reader's answer for unusual URLs."""
+    headers = req.headers
+    protocol = headers.get("X-Forwarded-Proto") or headers.get("X-Forwarded-Protocol")
+    if protocol is None and headers.get("X-Forwarded-Ssl") == "on":
+        protocol = "https"
+    if protocol is None:
+        return req.url
+    url = list(urlparse(req.url))
+    url[0] = protocol
+    return urlunparse(url)
+
+
+def request_headers(environ: dict[str, t.Any]) -> dict[str, t.Any]:
+    """``dict(request.headers.items())``, by Werkzeug: for environs with non-str keys."""
+    return dict(EnvironHeaders(environ).items())
+
+
 def get_dict(*keys: str, **extras: t.Any) -> dict[str, t.Any]:
     """:func:`httpbin.helpers.get_dict`, computed natively from the current request.
 
     Returns ``{key: value for key in keys}`` plus ``extras``, with the same values (and the
-    same exceptions) as httpbin's own helper.
+    same exceptions) as httpbin's own helper; only the requested keys are built.
     """
     assert all(map(_KEYS.__contains__, keys))
-    from httpbin.helpers import get_dict as _httpbin_get_dict
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    out = _native.request_dict(req, keys, _read_body(req), _headers_class())
+    out.update(extras)
+    return out
 
-    return _httpbin_get_dict(*keys, **extras)
+
+_COMPACT_SEPARATORS = (",", ":")
+
+
+def _render(keys: tuple[str, ...], extras: dict[str, t.Any] | None = None) -> t.Any:
+    """``jsonify(get_dict(*keys, **extras))`` in one native call when the app's JSON provider
+    is Flask's default or ours (with their own methods); through them otherwise."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    provider = app.json
+    cls = type(provider)
+    if cls is RustJSONProvider:
+        plain = _uses_own_dumps(provider) and "response" not in provider.__dict__
+    else:
+        plain = cls is DefaultJSONProvider and _is_stock_provider(provider)
+    if not plain:
+        return jsonify(get_dict(*keys, **(extras or {})))
+    compact = provider.compact
+    indent = 2 if compact is False or (compact is None and app.debug) else None
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    body = _native.render_request(
+        req,
+        keys,
+        _read_body(req),
+        extras,
+        indent,
+        None if indent else _COMPACT_SEPARATORS,
+        provider.sort_keys,
+        provider.ensure_ascii,
+        provider.default,
+    )
+    return make_response(app.response_class, body, provider.mimetype)
+
+
+_GET_KEYS = ("url", "args", "headers", "origin")
+_BODY_KEYS = ("url", "args", "form", "data", "origin", "headers", "files", "json")
+_ANYTHING_KEYS = ("url", "args", "headers", "origin", "method", "form", "data", "files", "json")
+_HEADERS_KEYS = ("headers",)
+
+
+def view_get() -> t.Any:
+    return _render(_GET_KEYS)
+
+
+def view_body() -> t.Any:
+    return _render(_BODY_KEYS)
+
+
+def view_anything(anything: str | None = None) -> t.Any:
+    return _render(_ANYTHING_KEYS)
+
+
+def view_headers() -> t.Any:
+    return _render(_HEADERS_KEYS)
+
+
+# Native views, by endpoint: each renders what httpbin's view of that name returns.
+_NATIVE_VIEWS: dict[str, t.Callable[..., t.Any]] = {
+    "view_get": view_get,
+    "view_post": view_body,
+    "view_put": view_body,
+    "view_patch": view_body,
+    "view_delete": view_body,
+    "view_anything": view_anything,
+    "view_headers": view_headers,
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -73,10 +204,14 @@ _FILTERS = {
 }
 
 
-def _json_view(*keys: str) -> t.Callable[..., t.Any]:
-    def view(**_route_args: t.Any) -> t.Any:
-        return jsonify(get_dict(*keys))
-
+def _named(native: t.Callable[..., t.Any], original: t.Callable[..., t.Any]) -> t.Any:
+    """A distinct function object for one endpoint, named and documented like ``original``."""
+    view = types.FunctionType(
+        native.__code__, native.__globals__, original.__name__, native.__defaults__
+    )
+    view.__doc__ = original.__doc__
+    view.__qualname__ = original.__qualname__
+    view.__module__ = __name__
     return view
 
 
@@ -118,7 +253,12 @@ def accelerated_views(originals: dict[str, t.Callable[..., t.Any]]) -> dict[str,
     views: dict[str, t.Any] = {}
     for endpoint in ACCELERATED_ENDPOINTS:
         original = originals.get(endpoint)
-        if original is not None:
+        if original is None:
+            continue
+        native = _NATIVE_VIEWS.get(endpoint)
+        if native is not None:
+            views[endpoint] = _named(native, original)
+        else:
             views[endpoint] = _rebind(original, **helpers)
     # /cache, /cache/<n> and /etag call view_get() as a plain function: give them ours.
     if "view_get" in views:
@@ -130,7 +270,3 @@ def accelerated_views(originals: dict[str, t.Callable[..., t.Any]]) -> dict[str,
         view._httpbin_ext_accelerated = True  # type: ignore[attr-defined]
         view._httpbin_ext_original = originals[endpoint]  # type: ignore[attr-defined]
     return views
-
-
-def _unused() -> None:  # keep linters honest about names used by later steps
-    _ = (current_app, request, _native, _json_view)

@@ -5,12 +5,14 @@
 //! - `encode`: `dumps` — walks Python objects and writes JSON straight into a byte buffer.
 //! - `decode`: `loads` — parses JSON bytes straight into Python objects.
 //! - `logging`: the pyo3-log bridge into Python's `logging`.
+//! - `request`: httpbin's `get_dict` read from a Werkzeug request, rendered to JSON bytes.
 
 pub mod writer;
 
 mod decode;
 mod encode;
 mod logging;
+mod request;
 
 use pyo3::prelude::*;
 
@@ -19,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::register(m)?;
     encode::register(m)?;
     decode::register(m)?;
+    request::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

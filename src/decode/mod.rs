@@ -68,7 +68,7 @@ enum Text<'a> {
 /// Deserialize JSON `s` (str, bytes or bytearray) to a Python object, exactly like
 /// `json.loads(s)`.
 #[pyfunction]
-fn loads(py: Python<'_>, s: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+pub fn loads(py: Python<'_>, s: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     let ptr = s.as_ptr();
     // SAFETY (all blocks below): GIL held; `s` keeps the object alive for the whole call.
     if unsafe { ffi::PyUnicode_CheckExact(ptr) } != 0 {

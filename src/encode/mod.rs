@@ -116,6 +116,45 @@ fn dumps<'py>(
     skipkeys: Flag,
     newline: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let args = DumpsArgs {
+        indent,
+        sort_keys: sort_keys.0,
+        ensure_ascii: ensure_ascii.0,
+        separators,
+        default,
+        allow_nan: allow_nan.0,
+        skipkeys: skipkeys.0,
+    };
+    dumps_bytes(py, obj, args, newline)
+}
+
+/// `json.dumps`'s keyword arguments, for callers on the Rust side.
+pub struct DumpsArgs<'a, 'py> {
+    pub indent: Option<&'a Bound<'py, PyAny>>,
+    pub sort_keys: bool,
+    pub ensure_ascii: bool,
+    pub separators: Option<&'a Bound<'py, PyAny>>,
+    pub default: Option<Bound<'py, PyAny>>,
+    pub allow_nan: bool,
+    pub skipkeys: bool,
+}
+
+/// [`dumps`] for Rust callers.
+pub fn dumps_bytes<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    args: DumpsArgs<'_, 'py>,
+    newline: bool,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let DumpsArgs {
+        indent,
+        sort_keys,
+        ensure_ascii,
+        separators,
+        default,
+        allow_nan,
+        skipkeys,
+    } = args;
     let indent_arg = indent;
     let indent = indent.map(indent_bytes).transpose()?;
     let (item_separator, key_separator) = match separators {
@@ -127,10 +166,10 @@ fn dumps<'py>(
         indent,
         item_separator,
         key_separator,
-        sort_keys: sort_keys.0,
-        ensure_ascii: ensure_ascii.0,
-        allow_nan: allow_nan.0,
-        skipkeys: skipkeys.0,
+        sort_keys,
+        ensure_ascii,
+        allow_nan,
+        skipkeys,
         default,
     };
     let mut encoder = Encoder::new(py, &opts, SCRATCH.take());
