@@ -42,25 +42,14 @@ def _headers_class() -> type:
 _HEADERS_CLASS: type | None = None
 
 
-def _read_body(req: t.Any) -> tuple[t.Any, bytes, dict[str, str]] | None:
-    """``(form, data, files)`` exactly as httpbin's ``get_dict`` reads them, or ``None``.
+def read_body(req: t.Any) -> tuple[t.Any, bytes, dict[str, str]]:
+    """``(form, data, files)`` exactly as httpbin's ``get_dict`` reads them.
 
-    ``None`` means the request has no body to read: no Content-Type (so no form parsing), no
-    Content-Length (or 0) and not chunked, and nothing read yet. Werkzeug would return
-    ``b""`` and empty forms, so there is nothing to compute and nothing that can raise.
-    Otherwise Werkzeug reads and parses the body, so its limits (413), its multipart parser
-    and its caches (``request.form``, ``request.files``, ``request.data``) behave exactly as
-    in httpbin, for this view and for any code that runs after it.
+    The native reader calls this only for requests that have a body. Werkzeug reads and
+    parses it, so its limits (413), its multipart parser and its caches (``request.form``,
+    ``request.files``, ``request.data``) behave exactly as in httpbin, for this view and for
+    any code that runs after it.
     """
-    environ = req.environ
-    if (
-        not environ.get("CONTENT_TYPE")
-        and environ.get("CONTENT_LENGTH", "0") == "0"
-        and "HTTP_TRANSFER_ENCODING" not in environ
-    ):
-        cache = req.__dict__
-        if "_cached_data" not in cache and "form" not in cache and not req.shallow:
-            return None
     data = req.data
     form = req.form
     uploads = req.files
@@ -93,13 +82,17 @@ def get_dict(*keys: str, **extras: t.Any) -> dict[str, t.Any]:
     """:func:`httpbin.helpers.get_dict`, computed natively from the current request.
 
     Returns ``{key: value for key in keys}`` plus ``extras``, with the same values (and the
-    same exceptions) as httpbin's own helper; only the requested keys are built.
+    same exceptions, ``AssertionError`` for an unknown key included) as httpbin's own
+    helper; only the requested keys are built.
     """
-    assert all(map(_KEYS.__contains__, keys))
-    req = request._get_current_object()  # type: ignore[attr-defined]
-    out = _native.request_dict(req, keys, _read_body(req), _headers_class())
-    out.update(extras)
+    out = _request_dict(_current_request(), keys, read_body, _HEADERS_CLASS or _headers_class())
+    if extras:
+        out.update(extras)
     return out
+
+
+_request_dict = _native.request_dict
+_current_request = request._get_current_object  # type: ignore[attr-defined]
 
 
 _COMPACT_SEPARATORS = (",", ":")
@@ -119,11 +112,11 @@ def _render(keys: tuple[str, ...], extras: dict[str, t.Any] | None = None) -> t.
         return jsonify(get_dict(*keys, **(extras or {})))
     compact = provider.compact
     indent = 2 if compact is False or (compact is None and app.debug) else None
-    req = request._get_current_object()  # type: ignore[attr-defined]
+    req = _current_request()
     body = _native.render_request(
         req,
         keys,
-        _read_body(req),
+        read_body,
         extras,
         indent,
         None if indent else _COMPACT_SEPARATORS,

@@ -13,12 +13,14 @@ mod headers;
 mod query;
 mod url;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Mutex;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyAssertionError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::encode::{dumps_bytes, DumpsArgs};
 use headers::{classify, title_case, HeaderKey, ENV_HEADERS};
@@ -63,14 +65,45 @@ struct Body<'py> {
 }
 
 impl<'py> Body<'py> {
-    fn from_arg(body: Option<&Bound<'py, PyTuple>>) -> PyResult<Self> {
-        let Some(body) = body else {
-            return Ok(Body {
-                form: None,
-                data: None,
-                files: None,
-            });
+    const EMPTY: Body<'static> = Body {
+        form: None,
+        data: None,
+        files: None,
+    };
+
+    /// The body as httpbin's `get_dict` reads it. A request with no Content-Type (so no form
+    /// parsing), no Content-Length (or "0"), not chunked, and nothing read yet has no body:
+    /// Werkzeug would return `b""` and empty forms, and nothing can raise. Otherwise
+    /// `read_body(request)` lets Werkzeug read and parse it, with its limits and caches.
+    fn read(
+        py: Python<'py>,
+        request: &Bound<'py, PyAny>,
+        environ: &Bound<'py, PyDict>,
+        cache: &Bound<'py, PyDict>,
+        read_body: &Bound<'py, PyAny>,
+    ) -> PyResult<Self> {
+        let no_content_type = match environ.get_item(intern!(py, "CONTENT_TYPE"))? {
+            None => true,
+            Some(value) => !value.is_truthy()?,
         };
+        let no_length = match environ.get_item(intern!(py, "CONTENT_LENGTH"))? {
+            None => true,
+            Some(value) => value
+                .cast_exact::<PyString>()
+                .is_ok_and(|v| v.to_str().is_ok_and(|v| v == "0")),
+        };
+        let bodyless = no_content_type
+            && no_length
+            && !environ.contains(intern!(py, "HTTP_TRANSFER_ENCODING"))?
+            && !cache.contains(intern!(py, "_cached_data"))?
+            && !cache.contains(intern!(py, "form"))?
+            && cache
+                .get_item(intern!(py, "shallow"))?
+                .is_some_and(|s| s.is(PyBool::new(py, false)));
+        if bodyless {
+            return Ok(Body::EMPTY);
+        }
+        let body = read_body.call1((request,))?;
         let (form, data, files): (Bound<'py, PyAny>, Bound<'py, PyBytes>, Bound<'py, PyAny>) =
             body.extract()?;
         Ok(Body {
@@ -180,23 +213,21 @@ fn semiflatten<'py>(py: Python<'py>, multi: &Bound<'py, PyAny>) -> PyResult<Boun
 }
 
 /// `semiflatten` of `parse_qsl` pairs (the MultiDict Werkzeug would build).
-fn pairs_to_dict<'py>(py: Python<'py>, pairs: &[(String, String)]) -> PyResult<Bound<'py, PyDict>> {
-    let mut order: Vec<(&str, Vec<&str>)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for (name, value) in pairs {
-        match index.get(name.as_str()) {
-            Some(&i) => order[i].1.push(value),
-            None => {
-                index.insert(name, order.len());
-                order.push((name, vec![value]));
-            }
-        }
-    }
+fn pairs_to_dict<'py>(
+    py: Python<'py>,
+    pairs: &[(Cow<'_, str>, Cow<'_, str>)],
+) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
-    for (name, values) in order {
-        match values.as_slice() {
-            [one] => out.set_item(name, one)?,
-            many => out.set_item(name, PyList::new(py, many)?)?,
+    for (name, value) in pairs {
+        let name = PyString::new(py, name);
+        let value = PyString::new(py, value);
+        // Values are str: a list means the name was seen twice already.
+        match out.get_item(&name)? {
+            None => out.set_item(name, value)?,
+            Some(seen) => match seen.cast_into::<PyList>() {
+                Ok(list) => list.append(value)?,
+                Err(first) => out.set_item(name, PyList::new(py, [first.into_inner(), value.into_any()])?)?,
+            },
         }
     }
     Ok(out)
@@ -223,7 +254,7 @@ fn args<'py>(
     }
 }
 
-fn has_key(obj: &Bound<'_, PyAny>, key: &str) -> PyResult<bool> {
+fn has_key(obj: &Bound<'_, PyAny>, key: &Bound<'_, PyString>) -> PyResult<bool> {
     match obj.cast::<PyDict>() {
         Ok(d) => d.contains(key),
         Err(_) => obj.contains(key),
@@ -238,14 +269,13 @@ fn url<'py>(
     cache: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let fallback = || views_helper(py, "request_url")?.call1((request,));
-    let header = |key: &str| -> PyResult<Option<Bound<'py, PyAny>>> { environ.get_item(key) };
     // protocol = headers.get(Proto) or headers.get(Protocol); then X-Forwarded-Ssl == "on".
-    let mut protocol = header("HTTP_X_FORWARDED_PROTO")?;
+    let mut protocol = environ.get_item(intern!(py, "HTTP_X_FORWARDED_PROTO"))?;
     if !protocol.as_ref().map_or(Ok(false), |p| p.is_truthy())? {
-        protocol = header("HTTP_X_FORWARDED_PROTOCOL")?;
+        protocol = environ.get_item(intern!(py, "HTTP_X_FORWARDED_PROTOCOL"))?;
     }
     if protocol.is_none() {
-        if let Some(ssl) = header("HTTP_X_FORWARDED_SSL")? {
+        if let Some(ssl) = environ.get_item(intern!(py, "HTTP_X_FORWARDED_SSL"))? {
             if ssl
                 .cast::<PyString>()
                 .is_ok_and(|s| s.to_str().is_ok_and(|s| s == "on"))
@@ -298,7 +328,7 @@ fn simple_url(
     if !trusted.is_none() {
         return Ok(None);
     }
-    let Some(host) = environ.get_item("HTTP_HOST")? else {
+    let Some(host) = environ.get_item(intern!(py, "HTTP_HOST"))? else {
         return Ok(None);
     };
     let scheme = request.getattr(intern!(py, "scheme"))?;
@@ -330,6 +360,49 @@ fn simple_url(
     ))
 }
 
+/// Header names by environ key (`HTTP_USER_AGENT` → `User-Agent`), with `None` for the
+/// names httpbin hides without `show_env`. The same few keys arrive with every request: the
+/// cached names are created (and hashed) once.
+struct HeaderNames {
+    names: HashMap<Box<str>, (Py<PyString>, bool)>,
+}
+
+/// Distinct names kept; beyond that, names are built per request.
+const HEADER_NAMES_MAX: usize = 512;
+
+/// Process-wide, only ever `try_lock`ed (the GIL serialises callers; a busy lock means
+/// re-entrancy, and the name is simply built without the cache).
+static HEADER_NAMES: Mutex<Option<HeaderNames>> = Mutex::new(None);
+
+/// The header name for `HTTP_<name>` and whether httpbin hides it without `show_env`.
+fn header_name<'py>(py: Python<'py>, name: &str) -> PyResult<(Bound<'py, PyString>, bool)> {
+    let mut guard = HEADER_NAMES.try_lock().ok();
+    if let Some(Some(cache)) = guard.as_deref() {
+        if let Some((cached, hidden)) = cache.names.get(name) {
+            return Ok((cached.bind(py).clone(), *hidden));
+        }
+    }
+    let titled = match title_case(name) {
+        Some(titled) => PyString::new(py, &titled),
+        // Python's str.title has Unicode case rules: let it decide.
+        None => PyString::new(py, &name.replace('_', "-"))
+            .call_method0(intern!(py, "title"))?
+            .cast_into::<PyString>()?,
+    };
+    let hidden = titled.to_str().is_ok_and(|t| ENV_HEADERS.contains(&t));
+    if let Some(slot) = guard.as_deref_mut() {
+        let cache = slot.get_or_insert_with(|| HeaderNames {
+            names: HashMap::new(),
+        });
+        if cache.names.len() < HEADER_NAMES_MAX {
+            // Hash once now; every later dict insert reuses CPython's cached hash.
+            titled.hash()?;
+            cache.names.insert(name.into(), (titled.clone().unbind(), hidden));
+        }
+    }
+    Ok((titled, hidden))
+}
+
 /// `dict(request.headers.items())` minus httpbin's ENV_HEADERS unless `show_env`.
 fn headers<'py>(
     py: Python<'py>,
@@ -337,40 +410,40 @@ fn headers<'py>(
     show_env: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
-    let mut complete = true;
     for (key, value) in environ.iter() {
-        let Some(key) = key
-            .cast_exact::<PyString>()
-            .ok()
-            .and_then(|k| k.to_str().ok().map(str::to_owned))
-        else {
-            complete = false;
-            break;
+        let Some(key) = key.cast_exact::<PyString>().ok().and_then(|k| k.to_str().ok()) else {
+            // A key that is not a plain str: Werkzeug's own iteration decides (and raises).
+            return headers_by_werkzeug(py, environ, show_env);
         };
-        match classify(&key) {
+        match classify(key) {
             Some(HeaderKey::ContentType) if value.is_truthy()? => {
                 out.set_item(intern!(py, "Content-Type"), value)?;
             }
             Some(HeaderKey::ContentLength) if value.is_truthy()? => {
                 out.set_item(intern!(py, "Content-Length"), value)?;
             }
-            Some(HeaderKey::Http(name)) => match title_case(name) {
-                Some(titled) => out.set_item(titled, value)?,
-                None => {
-                    let titled =
-                        PyString::new(py, &name.replace('_', "-")).call_method0(intern!(py, "title"))?;
+            Some(HeaderKey::Http(name)) => {
+                let (titled, hidden) = header_name(py, name)?;
+                // Skipping a hidden name here equals httpbin's `del headers[name]` afterwards.
+                if show_env || !hidden {
                     out.set_item(titled, value)?;
                 }
-            },
+            }
             _ => {}
         }
     }
-    if !complete {
-        // A key that is not a plain str: Werkzeug's own iteration decides (and raises).
-        let items = views_helper(py, "request_headers")?.call1((environ,))?;
-        out.clear();
-        out.update(items.cast::<pyo3::types::PyMapping>()?)?;
-    }
+    Ok(out)
+}
+
+#[cold]
+fn headers_by_werkzeug<'py>(
+    py: Python<'py>,
+    environ: &Bound<'py, PyDict>,
+    show_env: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let out = views_helper(py, "request_headers")?
+        .call1((environ,))?
+        .cast_into::<PyDict>()?;
     if !show_env {
         for name in ENV_HEADERS {
             if out.contains(name)? {
@@ -389,14 +462,19 @@ fn fill<'py>(
     out: &Bound<'py, PyDict>,
     request: &Bound<'py, PyAny>,
     keys: &Bound<'py, PyTuple>,
-    body: Body<'py>,
+    read_body: &Bound<'py, PyAny>,
     headers_class: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<()> {
     let mut wanted = Vec::with_capacity(keys.len());
     for key in keys.iter() {
-        let name = key.cast::<PyString>()?;
-        let parsed =
-            Key::parse(name.to_str()?).ok_or_else(|| PyValueError::new_err(format!("unknown key {name}")))?;
+        // httpbin: `assert all(map(_keys.__contains__, keys))`.
+        let parsed = key
+            .cast::<PyString>()
+            .ok()
+            .and_then(|name| Key::parse(name.to_str().ok()?));
+        let Some(parsed) = parsed else {
+            return Err(PyAssertionError::new_err(()));
+        };
         wanted.push((key, parsed));
     }
     let wants = |k: Key| wanted.iter().any(|(_, w)| *w == k);
@@ -406,8 +484,9 @@ fn fill<'py>(
     let cache_obj = request.getattr(intern!(py, "__dict__"))?;
     let cache = cache_obj.cast::<PyDict>()?;
 
+    let body = Body::read(py, request, environ, cache, read_body)?;
     let mut values: Vec<(Key, Bound<'py, PyAny>)> = Vec::with_capacity(9);
-    // form, data, json: the body the Python side read (Werkzeug parsed any form).
+    // form, data, json: the body as Werkzeug read it (and parsed any form).
     let empty_bytes = PyBytes::new(py, b"");
     let data = body.data.unwrap_or(empty_bytes);
     if wants(Key::Form) {
@@ -424,7 +503,7 @@ fn fill<'py>(
     let url = url(py, request, environ, cache)?;
     values.push((Key::Url, url));
     let args = args(py, request, cache)?;
-    let show_env = has_key(&args, "show_env")?;
+    let show_env = has_key(&args, intern!(py, "show_env"))?;
     values.push((Key::Args, args));
     if wants(Key::Data) {
         values.push((
@@ -438,7 +517,7 @@ fn fill<'py>(
         ));
     }
     if wants(Key::Origin) {
-        let origin = match environ.get_item("HTTP_X_FORWARDED_FOR")? {
+        let origin = match environ.get_item(intern!(py, "HTTP_X_FORWARDED_FOR"))? {
             Some(forwarded) => forwarded,
             None => request.getattr(intern!(py, "remote_addr"))?,
         };
@@ -467,16 +546,16 @@ fn fill<'py>(
 
 /// httpbin's `get_dict(*keys)` for a Werkzeug request whose body was read by the caller.
 #[pyfunction]
-#[pyo3(signature = (request, keys, body=None, headers_class=None))]
+#[pyo3(signature = (request, keys, read_body, headers_class=None))]
 fn request_dict<'py>(
     py: Python<'py>,
     request: &Bound<'py, PyAny>,
     keys: &Bound<'py, PyTuple>,
-    body: Option<&Bound<'py, PyTuple>>,
+    read_body: &Bound<'py, PyAny>,
     headers_class: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
-    fill(py, &out, request, keys, Body::from_arg(body)?, headers_class)?;
+    fill(py, &out, request, keys, read_body, headers_class)?;
     Ok(out)
 }
 
@@ -484,13 +563,13 @@ fn request_dict<'py>(
 /// built and encoded with the provider's settings (`indent`, `sort_keys`, `ensure_ascii`,
 /// `default`) plus the trailing newline.
 #[pyfunction]
-#[pyo3(signature = (request, keys, body, extras, indent, separators, sort_keys, ensure_ascii, default))]
+#[pyo3(signature = (request, keys, read_body, extras, indent, separators, sort_keys, ensure_ascii, default))]
 #[allow(clippy::too_many_arguments)]
 fn render_request<'py>(
     py: Python<'py>,
     request: &Bound<'py, PyAny>,
     keys: &Bound<'py, PyTuple>,
-    body: Option<&Bound<'py, PyTuple>>,
+    read_body: &Bound<'py, PyAny>,
     extras: Option<&Bound<'py, PyDict>>,
     indent: Option<&Bound<'py, PyAny>>,
     separators: Option<&Bound<'py, PyAny>>,
@@ -499,7 +578,7 @@ fn render_request<'py>(
     default: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let out = PyDict::new(py);
-    fill(py, &out, request, keys, Body::from_arg(body)?, None)?;
+    fill(py, &out, request, keys, read_body, None)?;
     if let Some(extras) = extras {
         out.update(extras.as_mapping())?;
     }

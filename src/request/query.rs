@@ -5,13 +5,15 @@
 //! space, and `unquote` decodes each maximal ASCII run separately (non-ASCII text is kept),
 //! re-quoting bytes that are not UTF-8 as uppercase escapes.
 
+use std::borrow::Cow;
+
 use super::url::{escape_at, push_utf8_or_quoted};
 
 /// `urllib.parse.unquote(s.replace("+", " "), "utf-8", "werkzeug.url_quote")`.
-pub fn unquote_plus(s: &str) -> String {
+pub fn unquote_plus(s: &str) -> Cow<'_, str> {
     let bytes = s.as_bytes();
     if !bytes.iter().any(|&b| b == b'%' || b == b'+') {
-        return s.to_owned();
+        return Cow::Borrowed(s);
     }
     let mut out = Vec::with_capacity(bytes.len());
     if !bytes.contains(&b'%') {
@@ -41,11 +43,11 @@ pub fn unquote_plus(s: &str) -> String {
         push_utf8_or_quoted(&mut out, &pending);
     }
     // Valid UTF-8: copied str slices and `push_utf8_or_quoted` output only.
-    String::from_utf8(out).unwrap_or_default()
+    Cow::Owned(String::from_utf8(out).unwrap_or_default())
 }
 
 /// `parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")`, in order.
-pub fn parse_qsl(text: &str) -> Vec<(String, String)> {
+pub fn parse_qsl(text: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
     text.split('&')
         .filter(|piece| !piece.is_empty())
         .map(|piece| {
@@ -61,6 +63,9 @@ mod tests {
 
     fn pairs(text: &str) -> Vec<(String, String)> {
         parse_qsl(text)
+            .into_iter()
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect()
     }
 
     fn p(name: &str, value: &str) -> (String, String) {

@@ -163,20 +163,36 @@ pub fn current_url(
     query: &[u8],
 ) -> Option<String> {
     let netloc = simple_netloc(scheme, host_header)?;
-    let mut quoted = Vec::with_capacity(root_path.len() + path.len() + 2);
-    quote_into(&mut quoted, root_path.trim_end_matches('/').as_bytes(), path_safe);
-    quoted.push(b'/');
-    quote_into(&mut quoted, path.trim_start_matches('/').as_bytes(), path_safe);
-    let mut url = Vec::with_capacity(scheme.len() + netloc.len() + quoted.len() + query.len() + 8);
+    let root_path = root_path.trim_end_matches('/').as_bytes();
+    let path = path.trim_start_matches('/').as_bytes();
+    let mut url =
+        Vec::with_capacity(scheme.len() + netloc.len() + root_path.len() + path.len() + query.len() + 8);
     url.extend_from_slice(scheme.as_bytes());
     url.extend_from_slice(b"://");
     url.extend_from_slice(netloc.as_bytes());
-    unquote_part_into(&mut url, &quoted, path_keeps_quoted);
+    // Text made only of characters `quote` keeps, with no `%`, is unchanged by the round
+    // trip through quoting and `uri_to_iri`: the common case, copied as it is.
+    let plain = |text: &[u8], safe: fn(u8) -> bool| text.iter().all(|&b| b != b'%' && safe(b));
+    if plain(root_path, path_safe) && plain(path, path_safe) {
+        url.extend_from_slice(root_path);
+        url.push(b'/');
+        url.extend_from_slice(path);
+    } else {
+        let mut quoted = Vec::with_capacity(root_path.len() + path.len() + 2);
+        quote_into(&mut quoted, root_path, path_safe);
+        quoted.push(b'/');
+        quote_into(&mut quoted, path, path_safe);
+        unquote_part_into(&mut url, &quoted, path_keeps_quoted);
+    }
     if !query.is_empty() {
-        quoted.clear();
-        quote_into(&mut quoted, query, query_safe);
         url.push(b'?');
-        unquote_part_into(&mut url, &quoted, query_keeps_quoted);
+        if plain(query, query_safe) {
+            url.extend_from_slice(query);
+        } else {
+            let mut quoted = Vec::with_capacity(query.len() * 3);
+            quote_into(&mut quoted, query, query_safe);
+            unquote_part_into(&mut url, &quoted, query_keeps_quoted);
+        }
     }
     // Valid by construction: ASCII pieces plus `push_utf8_or_quoted` output.
     String::from_utf8(url).ok()
