@@ -92,16 +92,30 @@ impl<'py> Body<'py> {
                 .cast_exact::<PyString>()
                 .is_ok_and(|v| v.to_str().is_ok_and(|v| v == "0")),
         };
-        let bodyless = no_content_type
+        let unread = no_content_type
             && no_length
+            && environ.contains(intern!(py, "wsgi.input"))?
             && !environ.contains(intern!(py, "HTTP_TRANSFER_ENCODING"))?
             && !cache.contains(intern!(py, "_cached_data"))?
             && !cache.contains(intern!(py, "form"))?
             && cache
                 .get_item(intern!(py, "shallow"))?
                 .is_some_and(|s| s.is(PyBool::new(py, false)));
-        if bodyless {
-            return Ok(Body::EMPTY);
+        if unread {
+            if !environ.contains(intern!(py, "wsgi.input_terminated"))? {
+                return Ok(Body::EMPTY);
+            }
+            // The server ends the stream itself (and may send a body without a length, as
+            // HTTP/2 does): read it through Werkzeug's `request.stream` (same limits, same
+            // errors). Empty — the usual case — leaves Werkzeug's state as reading it would;
+            // otherwise the bytes become its cached data, and `read_body` carries on from there.
+            let data = request
+                .getattr(intern!(py, "stream"))?
+                .call_method0(intern!(py, "read"))?;
+            if data.cast::<PyBytes>().is_ok_and(|d| d.as_bytes().is_empty()) {
+                return Ok(Body::EMPTY);
+            }
+            cache.set_item(intern!(py, "_cached_data"), data)?;
         }
         let body = read_body.call1((request,))?;
         let (form, data, files): (Bound<'py, PyAny>, Bound<'py, PyBytes>, Bound<'py, PyAny>) =
@@ -249,9 +263,22 @@ fn args<'py>(
         .ok()
         .map(|q| std::str::from_utf8(q.as_bytes()))
     {
-        Some(Ok(text)) => Ok(pairs_to_dict(py, &query::parse_qsl(text))?.into_any()),
+        Some(Ok(text)) => {
+            let pairs = query::parse_qsl(text);
+            if pairs.is_empty() {
+                // httpbin's semiflatten returns an empty MultiDict as it is.
+                return empty_multidict(py, request);
+            }
+            Ok(pairs_to_dict(py, &pairs)?.into_any())
+        }
         _ => semiflatten(py, &request.getattr(intern!(py, "args"))?),
     }
+}
+
+/// An empty `request.parameter_storage_class()`: what httpbin reports for an empty query or
+/// form (it serializes as `{}`, and has the type Werkzeug gives).
+fn empty_multidict<'py>(py: Python<'py>, request: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    request.getattr(intern!(py, "parameter_storage_class"))?.call0()
 }
 
 fn has_key(obj: &Bound<'_, PyAny>, key: &Bound<'_, PyString>) -> PyResult<bool> {
@@ -294,14 +321,12 @@ fn url<'py>(
         },
     };
     let base = if let Some(cached) = cache.get_item(intern!(py, "url"))? {
-        match cached
-            .cast_exact::<PyString>()
-            .ok()
-            .and_then(|s| s.to_str().ok().map(str::to_owned))
-        {
-            Some(text) => text,
-            None => return fallback(),
+        // Werkzeug's own value, whatever its shape: used as it is, but only URLs built here
+        // are known to survive httpbin's urlparse/urlunparse unchanged.
+        if protocol.is_some() {
+            return fallback();
         }
+        return Ok(cached);
     } else {
         match simple_url(py, request, environ)? {
             Some(text) => text,
@@ -492,7 +517,7 @@ fn fill<'py>(
     if wants(Key::Form) {
         let form = match &body.form {
             Some(form) => semiflatten(py, form)?,
-            None => PyDict::new(py).into_any(),
+            None => empty_multidict(py, request)?,
         };
         values.push((Key::Form, form));
     }

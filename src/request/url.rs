@@ -162,6 +162,11 @@ pub fn current_url(
     path: &str,
     query: &[u8],
 ) -> Option<String> {
+    // Werkzeug glues the root path straight onto the host: one that does not start with
+    // `/` becomes part of the host (or port) when the URL is split again.
+    if !(root_path.is_empty() || root_path.starts_with('/')) {
+        return None;
+    }
     let netloc = simple_netloc(scheme, host_header)?;
     let root_path = root_path.trim_end_matches('/').as_bytes();
     let path = path.trim_start_matches('/').as_bytes();
@@ -283,6 +288,7 @@ mod tests {
             assert_eq!(url(host, "", "/", b""), None, "{host:?}");
         }
         assert_eq!(current_url("HTTP", "h", "", "/", b""), None);
+        assert_eq!(current_url("http", "h", ":", "/", b""), None);
     }
 
     #[test]
