@@ -9,7 +9,7 @@ BIN    := $(abspath $(VENV))/bin
 PYLIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")')
 CARGO_ENV = PYO3_PYTHON=$(PY) LD_LIBRARY_PATH=$(PYLIBDIR):$$LD_LIBRARY_PATH
 
-.PHONY: test venv build cargo-test clippy lint pytest bench bench-json clean
+.PHONY: test venv build cargo-test clippy lint pytest bench bench-json bench-wsgi clean
 
 test: build cargo-test clippy lint pytest
 
@@ -42,7 +42,11 @@ pytest: build
 bench-json: build
 	$(PY) -m benchmarks.bench_json
 
-bench: bench-json
+# In-process WSGI benchmark: stock httpbin vs accelerated views vs a constant-bytes view, per request.
+bench-wsgi: build
+	$(PY) -m benchmarks.bench_wsgi
+
+bench: bench-json bench-wsgi
 
 clean:
 	rm -rf $(VENV) target httpbin_ext/*.so
