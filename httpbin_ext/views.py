@@ -11,12 +11,14 @@ views, and a differential test sends the same generated requests to both apps.
 
 from __future__ import annotations
 
+import inspect
 import types
 import typing as t
 from urllib.parse import urlparse, urlunparse
 
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
+from flask.wrappers import Request as FlaskRequest
 from werkzeug.datastructures import EnvironHeaders
 
 from httpbin_ext import _native
@@ -45,11 +47,26 @@ _HEADERS_CLASS: type | None = None
 def read_body(req: t.Any) -> tuple[t.Any, bytes, dict[str, str]]:
     """``(form, data, files)`` exactly as httpbin's ``get_dict`` reads them.
 
-    The native reader calls this only for requests that have a body. Werkzeug reads and
-    parses it, so its limits (413), its multipart parser and its caches (``request.form``,
-    ``request.files``, ``request.data``) behave exactly as in httpbin, for this view and for
-    any code that runs after it.
+    The native reader calls this only for requests that have a body. Werkzeug reads it, so
+    its limits (413) and stream errors (400 for a truncated body) are the original's, and
+    its caches (``request.form``, ``request.files``, ``request.data``) end up as they would
+    after httpbin, for any code that runs later in the request.
     """
+    cache = req.__dict__
+    if (
+        "form" not in cache
+        and "_cached_data" not in cache
+        and _not_form(req.environ.get("CONTENT_TYPE"))
+        and _stock_body_reading(type(req))
+        and not current_app.debug
+    ):
+        # Not a form: Werkzeug's parser would leave the stream alone and return empty
+        # MultiDicts; `request.data` then reads the stream. Same steps, same cache entries.
+        data = req.stream.read()
+        form = cache["form"] = req.parameter_storage_class()
+        cache["files"] = req.parameter_storage_class()
+        cache["_cached_data"] = cache["data"] = data
+        return form, data, {}
     data = req.data
     form = req.form
     uploads = req.files
@@ -58,6 +75,33 @@ def read_body(req: t.Any) -> tuple[t.Any, bytes, dict[str, str]]:
         content_type = uploads[key].content_type or "application/octet-stream"
         files[key] = _native.json_safe(upload.read(), content_type)
     return form, data, files
+
+
+def _not_form(content_type: object) -> bool:
+    """Whether Werkzeug's mimetype of this Content-Type is certainly not a form's: ASCII
+    without "form" in any case (the mimetype is a lowercased part of it)."""
+    return (
+        type(content_type) is str and content_type.isascii() and "form" not in content_type.lower()
+    )
+
+
+_stock_readers: dict[type, bool] = {}
+
+
+def _stock_body_reading(cls: type) -> bool:
+    """Whether ``cls`` reads bodies with Flask's and Werkzeug's own code (no overrides)."""
+    try:
+        return _stock_readers[cls]
+    except KeyError:
+        pass
+    names = ("_load_form_data", "make_form_data_parser", "get_data", "data", "form", "files")
+    names += ("stream", "parameter_storage_class", "want_form_data_parsed")
+    stock = all(
+        inspect.getattr_static(cls, name) is inspect.getattr_static(FlaskRequest, name)
+        for name in names
+    )
+    _stock_readers[cls] = stock
+    return stock
 
 
 def request_url(req: t.Any) -> str:
