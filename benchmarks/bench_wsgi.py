@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from benchmarks.bench_json import _cpu_model, _fmt_us, _git, _version, extension_build
+from benchmarks.bench_json import _cpu_model, _csv, _fmt_us, _git, _version, extension_build
 from benchmarks.payloads import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
@@ -714,19 +714,6 @@ NOTES = (
 
 # --------------------------------------------------------------------------------------------
 # CLI
-
-
-def _csv(choices: tuple[str, ...]) -> Callable[[str], list[str]]:
-    def parse(value: str) -> list[str]:
-        items = [v.strip() for v in value.split(",") if v.strip()]
-        bad = [v for v in items if v not in choices]
-        if bad:
-            raise argparse.ArgumentTypeError(
-                f"unknown {', '.join(bad)}; choose from {', '.join(choices)}"
-            )
-        return items
-
-    return parse
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -16,13 +16,12 @@ import subprocess
 import sys
 import tarfile
 import textwrap
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from peer_suites import junit_outcomes, sdist
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DOWNLOADS = REPO_ROOT / ".downloads"
 SUITE_MODULES = [
     "test_json.py",
     "test_basic.py",
@@ -66,34 +65,15 @@ def flask_version() -> str:
     return importlib.metadata.version("flask")
 
 
-def download_sdist(version: str) -> Path:
-    """Fetch the Flask sdist with pip (the ordinary client, honouring the pip configuration)."""
-    DOWNLOADS.mkdir(exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:"]
-    cmd += [f"flask=={version}", "--dest", str(DOWNLOADS)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    sdist = cached_sdist(version)
-    if proc.returncode != 0 or sdist is None:
-        raise OSError(f"pip download failed ({proc.returncode}): {proc.stderr.strip()[-1000:]}")
-    return sdist
-
-
-def cached_sdist(version: str) -> Path | None:
-    for name in (f"flask-{version}.tar.gz", f"Flask-{version}.tar.gz"):
-        if (DOWNLOADS / name).is_file():
-            return DOWNLOADS / name
-    return None
-
-
 @pytest.fixture(scope="module")
 def flask_tests_dir(tmp_path_factory, skip_or_fail) -> Path:
     version = flask_version()
     try:
-        sdist = cached_sdist(version) or download_sdist(version)
+        archive = sdist("flask", version)
     except (OSError, subprocess.SubprocessError) as exc:
         skip_or_fail(f"could not download the Flask {version} sdist: {exc}")
     root = tmp_path_factory.mktemp("flask_suite")
-    with tarfile.open(sdist) as tar:
+    with tarfile.open(archive) as tar:
         members = [
             m
             for m in tar.getmembers()
@@ -125,16 +105,7 @@ def run_suite(project: Path, report: Path, ours: bool) -> dict[str, str]:
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=900)
     if not report.exists():
         pytest.fail(f"pytest produced no report:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    results: dict[str, str] = {}
-    for case in ET.parse(report).getroot().iter("testcase"):
-        test_id = f"{case.get('classname')}::{case.get('name')}"
-        kinds = [child.tag for child in case]
-        if "failure" in kinds or "error" in kinds:
-            results[test_id] = "failed"
-        elif "skipped" in kinds:
-            results[test_id] = "skipped"
-        else:
-            results[test_id] = "passed"
+    results = junit_outcomes(report)
     print(proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-2000:])
     if ours:
         match = re.search(r"httpbin-ext: (\d+) apps used RustJSONProvider", proc.stdout)

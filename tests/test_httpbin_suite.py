@@ -23,13 +23,12 @@ import sys
 import tarfile
 import textwrap
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from peer_suites import junit_outcomes, sdist
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DOWNLOADS = REPO_ROOT / ".downloads"
 PLUGIN_NAME = "_httpbin_ext_suite_plugin"
 # Number of tests in the sdist's tests/ (all in tests/test_httpbin.py), per httpbin version.
 EXPECTED_TESTS = {"0.10.4": 70}
@@ -115,36 +114,19 @@ def httpbin_version() -> str:
     return importlib.metadata.version("httpbin")
 
 
-def cached_sdist(version: str) -> Path | None:
-    path = DOWNLOADS / f"httpbin-{version}.tar.gz"
-    return path if path.is_file() else None
-
-
-def download_sdist(version: str) -> Path:
-    """Fetch the httpbin sdist with pip (the ordinary client, honouring the pip configuration)."""
-    DOWNLOADS.mkdir(exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:"]
-    cmd += [f"httpbin=={version}", "--dest", str(DOWNLOADS)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    sdist = cached_sdist(version)
-    if proc.returncode != 0 or sdist is None:
-        raise OSError(f"pip download failed ({proc.returncode}): {proc.stderr.strip()[-1000:]}")
-    return sdist
-
-
 @pytest.fixture(scope="module")
 def httpbin_tests_dir(tmp_path_factory, skip_or_fail) -> Path:
     """A directory holding the sdist's ``tests/`` (and nothing else from it) and an empty
     ``pytest.ini``; the plugin is written next to it."""
     version = httpbin_version()
     try:
-        sdist = cached_sdist(version) or download_sdist(version)
+        archive = sdist("httpbin", version)
     except (OSError, subprocess.SubprocessError) as exc:
         skip_or_fail(f"could not download the httpbin {version} sdist: {exc}")
     root = tmp_path_factory.mktemp("httpbin_suite")
     project = root / "project"
     project.mkdir()
-    with tarfile.open(sdist) as tar:
+    with tarfile.open(archive) as tar:
         for member in tar.getmembers():
             inner = member.name.partition("/")[2]
             # Only tests/; no absolute paths or "..", only regular files and directories.
@@ -185,16 +167,7 @@ def finish_suite(proc: subprocess.Popen[str], report: Path) -> tuple[dict[str, s
         pytest.fail(f"httpbin's suite took more than {TIMEOUT} s")
     if not report.exists():
         pytest.fail(f"pytest produced no report:\n{stdout[-4000:]}\n{stderr[-4000:]}")
-    results: dict[str, str] = {}
-    for case in ET.parse(report).getroot().iter("testcase"):
-        test_id = f"{case.get('classname')}::{case.get('name')}"
-        kinds = [child.tag for child in case]
-        if "failure" in kinds or "error" in kinds:
-            results[test_id] = "failed"
-        elif "skipped" in kinds:
-            results[test_id] = "skipped"
-        else:
-            results[test_id] = "passed"
+    results = junit_outcomes(report)
     return results, stdout
 
 
