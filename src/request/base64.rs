@@ -4,15 +4,18 @@
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 fn symbol(index: u32) -> u8 {
-    ALPHABET[(index & 63) as usize]
+    // The mask keeps the index in range; `get` keeps that visible to the compiler too.
+    ALPHABET.get((index & 63) as usize).copied().unwrap_or(b'=')
 }
 
 pub fn encode_into(out: &mut Vec<u8>, input: &[u8]) {
     out.reserve(input.len().div_ceil(3) * 4);
     let mut chunks = input.chunks_exact(3);
     for chunk in &mut chunks {
-        let n = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
-        out.extend_from_slice(&[symbol(n >> 18), symbol(n >> 12), symbol(n >> 6), symbol(n)]);
+        if let [a, b, c] = *chunk {
+            let n = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
+            out.extend_from_slice(&[symbol(n >> 18), symbol(n >> 12), symbol(n >> 6), symbol(n)]);
+        }
     }
     match *chunks.remainder() {
         [a] => {

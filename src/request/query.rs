@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::url::{escape_at, push_utf8_or_quoted};
+use super::url::{push_utf8_or_quoted, split_escape};
 
 /// `urllib.parse.unquote(s.replace("+", " "), "utf-8", "werkzeug.url_quote")`.
 pub fn unquote_plus(s: &str) -> Cow<'_, str> {
@@ -20,24 +20,22 @@ pub fn unquote_plus(s: &str) -> Cow<'_, str> {
         out.extend(bytes.iter().map(|&b| if b == b'+' { b' ' } else { b }));
     } else {
         let mut pending = Vec::new();
-        let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
+        let mut rest = bytes;
+        while let Some((&b, after_byte)) = rest.split_first() {
             if b >= 0x80 {
                 // Non-ASCII text ends an ASCII run and is copied as it is.
                 push_utf8_or_quoted(&mut out, &pending);
                 pending.clear();
-                let end = bytes[i..]
-                    .iter()
-                    .position(|&c| c < 0x80)
-                    .map_or(bytes.len(), |n| i + n);
-                out.extend_from_slice(&bytes[i..end]);
-                i = end;
-            } else if let Some(decoded) = escape_at(&bytes[i..]) {
+                let run = rest.iter().position(|&c| c < 0x80).unwrap_or(rest.len());
+                let (text, after) = rest.split_at_checked(run).unwrap_or((rest, &[]));
+                out.extend_from_slice(text);
+                rest = after;
+            } else if let Some((decoded, _, after)) = split_escape(rest) {
                 pending.push(decoded);
-                i += 3;
+                rest = after;
             } else {
                 pending.push(if b == b'+' { b' ' } else { b });
-                i += 1;
+                rest = after_byte;
             }
         }
         push_utf8_or_quoted(&mut out, &pending);

@@ -40,12 +40,12 @@ fn query_keeps_quoted(b: u8) -> bool {
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
+fn hex_digit(nibble: u8) -> u8 {
+    HEX_UPPER.get(usize::from(nibble & 15)).copied().unwrap_or(b'0')
+}
+
 fn push_escape(out: &mut Vec<u8>, b: u8) {
-    out.extend_from_slice(&[
-        b'%',
-        HEX_UPPER[usize::from(b >> 4)],
-        HEX_UPPER[usize::from(b & 15)],
-    ]);
+    out.extend_from_slice(&[b'%', hex_digit(b >> 4), hex_digit(b & 15)]);
 }
 
 /// `urllib.parse.quote(input, safe)` (uppercase escapes), appended to `out`.
@@ -68,10 +68,14 @@ pub fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// The byte of the escape `%XY` at the start of `s`, if there is one.
-pub fn escape_at(s: &[u8]) -> Option<u8> {
+/// The escape `%XY` at the start of `s`: its byte, its three characters, and what follows.
+pub fn split_escape(s: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     match s {
-        [b'%', hi, lo, ..] => Some(hex_value(*hi)? << 4 | hex_value(*lo)?),
+        [b'%', hi, lo, ..] => {
+            let byte = hex_value(*hi)? << 4 | hex_value(*lo)?;
+            let (escape, rest) = s.split_at_checked(3)?;
+            Some((byte, escape, rest))
+        }
         _ => None,
     }
 }
@@ -92,22 +96,22 @@ pub fn push_utf8_or_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
 /// percent-decoded and read as UTF-8 with invalid bytes re-quoted.
 pub fn unquote_part_into(out: &mut Vec<u8>, quoted: &[u8], keep: fn(u8) -> bool) {
     let mut pending: Vec<u8> = Vec::with_capacity(quoted.len());
-    let mut i = 0;
-    while let Some(&b) = quoted.get(i) {
-        match escape_at(&quoted[i..]) {
-            Some(decoded) if decoded < 0x80 && keep(decoded) => {
+    let mut rest = quoted;
+    while let Some((&b, after_byte)) = rest.split_first() {
+        match split_escape(rest) {
+            Some((decoded, escape, after)) if decoded < 0x80 && keep(decoded) => {
                 push_utf8_or_quoted(out, &pending);
                 pending.clear();
-                out.extend_from_slice(&quoted[i..i + 3]);
-                i += 3;
+                out.extend_from_slice(escape);
+                rest = after;
             }
-            Some(decoded) => {
+            Some((decoded, _, after)) => {
                 pending.push(decoded);
-                i += 3;
+                rest = after;
             }
             None => {
                 pending.push(b);
-                i += 1;
+                rest = after_byte;
             }
         }
     }
@@ -210,12 +214,13 @@ pub fn with_protocol(url: &str, protocol: &str) -> Option<String> {
     if url.contains(';') {
         return None;
     }
-    let rest = &url[url.find("://")? + 1..];
-    let mut out = String::with_capacity(protocol.len() + rest.len() + 1);
+    let (_, rest) = url.split_once("://")?;
+    let mut out = String::with_capacity(protocol.len() + rest.len() + 3);
     if !protocol.is_empty() {
         out.push_str(protocol);
         out.push(':');
     }
+    out.push_str("//");
     out.push_str(rest);
     Some(out)
 }
