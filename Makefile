@@ -9,7 +9,7 @@ BIN    := $(abspath $(VENV))/bin
 PYLIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")')
 CARGO_ENV = PYO3_PYTHON=$(PY) LD_LIBRARY_PATH=$(PYLIBDIR):$$LD_LIBRARY_PATH
 
-.PHONY: test venv build cargo-test clippy lint pytest bench bench-json bench-wsgi clean
+.PHONY: test venv build cargo-test clippy lint pytest bench bench-json bench-wsgi bench-e2e clean
 
 test: build cargo-test clippy lint pytest
 
@@ -45,6 +45,10 @@ bench-json: build
 # In-process WSGI benchmark: stock httpbin vs accelerated views vs a constant-bytes view, per request.
 bench-wsgi: build
 	$(PY) -m benchmarks.bench_wsgi
+
+# gunicorn + wrk load test of stock vs accelerated httpbin (needs wrk, gunicorn, matplotlib).
+bench-e2e: build
+	$(PY) -m benchmarks.e2e
 
 bench: bench-json bench-wsgi
 
