@@ -32,11 +32,18 @@ _KEYS = ("url", "args", "form", "data", "origin", "headers", "files", "json", "m
 
 
 def _headers_class() -> type:
-    """httpbin's ``CaseInsensitiveDict``, which its ``get_dict`` returns headers in."""
+    """httpbin's ``CaseInsensitiveDict``, which its ``get_dict`` returns headers in (the
+    native reader fills one directly: it must be a dict with dict's own constructor)."""
     global _HEADERS_CLASS
     if _HEADERS_CLASS is None:
         from httpbin.structures import CaseInsensitiveDict
 
+        if not (
+            issubclass(CaseInsensitiveDict, dict)
+            and CaseInsensitiveDict.__new__ is dict.__new__
+            and CaseInsensitiveDict.__init__ is dict.__init__
+        ):
+            raise TypeError("httpbin's CaseInsensitiveDict is no longer a plain dict subclass")
         _HEADERS_CLASS = CaseInsensitiveDict
     return _HEADERS_CLASS
 

@@ -433,12 +433,15 @@ fn headers<'py>(
     py: Python<'py>,
     environ: &Bound<'py, PyDict>,
     show_env: bool,
+    out: Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let out = PyDict::new(py);
     for (key, value) in environ.iter() {
         let Some(key) = key.cast_exact::<PyString>().ok().and_then(|k| k.to_str().ok()) else {
             // A key that is not a plain str: Werkzeug's own iteration decides (and raises).
-            return headers_by_werkzeug(py, environ, show_env);
+            let by_werkzeug = headers_by_werkzeug(py, environ, show_env)?;
+            out.clear();
+            out.update(by_werkzeug.as_mapping())?;
+            return Ok(out);
         };
         match classify(key) {
             Some(HeaderKey::ContentType) if value.is_truthy()? => {
@@ -548,11 +551,14 @@ fn fill<'py>(
         };
         values.push((Key::Origin, origin));
     }
-    let headers = headers(py, environ, show_env)?;
-    let headers = match headers_class {
-        Some(cls) => cls.call1((headers,))?,
-        None => headers.into_any(),
+    // httpbin's CaseInsensitiveDict(headers.items()) is a plain dict copy: fill an empty
+    // instance directly (the caller passes only dict subclasses with dict's own
+    // __new__/__init__).
+    let target = match headers_class {
+        Some(cls) => cls.call0()?.cast_into::<PyDict>()?,
+        None => PyDict::new(py),
     };
+    let headers = headers(py, environ, show_env, target)?.into_any();
     values.push((Key::Headers, headers));
     if wants(Key::Files) {
         let files = body.files.unwrap_or_else(|| PyDict::new(py).into_any());
@@ -569,7 +575,8 @@ fn fill<'py>(
     Ok(())
 }
 
-/// httpbin's `get_dict(*keys)` for a Werkzeug request whose body was read by the caller.
+/// httpbin's `get_dict(*keys)` for a Werkzeug request. `headers_class`: a dict subclass
+/// with dict's own `__new__`/`__init__` (httpbin's `CaseInsensitiveDict`) for the headers.
 #[pyfunction]
 #[pyo3(signature = (request, keys, read_body, headers_class=None))]
 fn request_dict<'py>(
