@@ -23,7 +23,6 @@ import datetime
 import gc
 import io
 import json
-import logging
 import os
 import platform
 import shlex
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from benchmarks.bench_json import _cpu_model, _csv, _fmt_us, _git, _version, extension_build
+from benchmarks.e2e_apps import quiet_fresh_app
 from benchmarks.payloads import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
@@ -160,18 +160,6 @@ TARGETS = (
 # Apps
 
 
-def _quiet_fresh_app() -> Any:
-    # httpbin logs a warning each time core.py runs without flasgger; keep stderr readable.
-    from httpbin_ext.extension import fresh_httpbin_app
-
-    previous = logging.root.manager.disable
-    logging.disable(logging.WARNING)
-    try:
-        return fresh_httpbin_app()
-    finally:
-        logging.disable(previous)
-
-
 @dataclass
 class Apps:
     stock: Any
@@ -185,8 +173,8 @@ def build_apps() -> Apps:
     import httpbin_ext
     from httpbin_ext.extension import HttpbinExt
 
-    stock = _quiet_fresh_app()
-    accelerated = _quiet_fresh_app()
+    stock = quiet_fresh_app()
+    accelerated = quiet_fresh_app()
     HttpbinExt(accelerated, mode="replace")
     orjson_app, orjson_skip = None, None
     try:
@@ -194,7 +182,7 @@ def build_apps() -> Apps:
     except ImportError as exc:
         orjson_skip = f"flask_orjson not importable: {exc}"
     else:
-        orjson_app = _quiet_fresh_app()
+        orjson_app = quiet_fresh_app()
         orjson_app.json = OrjsonProvider(orjson_app)
     return Apps(stock, accelerated, orjson_app, orjson_skip, httpbin_ext)
 
@@ -208,7 +196,7 @@ def constant_app(scenario: Scenario, body: bytes) -> Any:
     does not change), which ``verify`` checks by comparing it with the stock response after a
     few requests.
     """
-    app = _quiet_fresh_app()
+    app = quiet_fresh_app()
     response = app.response_class(body, mimetype="application/json")
 
     def constant_view(**_route_args: Any) -> Any:

@@ -93,7 +93,7 @@ def _flask_const() -> Any:
     return app
 
 
-def _quiet_fresh_app() -> Any:
+def quiet_fresh_app() -> Any:
     # httpbin logs a warning each time core.py runs without flasgger; keep server logs readable.
     from httpbin_ext.extension import fresh_httpbin_app
 
@@ -106,13 +106,13 @@ def _quiet_fresh_app() -> Any:
 
 
 def _stock() -> Any:
-    return _quiet_fresh_app()
+    return quiet_fresh_app()
 
 
 def _orjson() -> Any:
     from flask_orjson import OrjsonProvider
 
-    app = _quiet_fresh_app()
+    app = quiet_fresh_app()
     app.json = OrjsonProvider(app)
     return app
 
@@ -120,7 +120,7 @@ def _orjson() -> Any:
 def _fast() -> Any:
     from httpbin_ext.extension import HttpbinExt
 
-    app = _quiet_fresh_app()
+    app = quiet_fresh_app()
     HttpbinExt(app, mode="replace")
     return app
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import inspect
 import types
 import typing as t
-from urllib.parse import urlparse, urlunparse
 
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
@@ -112,16 +111,10 @@ def _stock_body_reading(cls: type) -> bool:
 
 
 def request_url(req: t.Any) -> str:
-    """httpbin's ``get_url``, by Werkzeug: the native reader's answer for unusual URLs."""
-    headers = req.headers
-    protocol = headers.get("X-Forwarded-Proto") or headers.get("X-Forwarded-Protocol")
-    if protocol is None and headers.get("X-Forwarded-Ssl") == "on":
-        protocol = "https"
-    if protocol is None:
-        return req.url
-    url = list(urlparse(req.url))
-    url[0] = protocol
-    return urlunparse(url)
+    """httpbin's own ``get_url``: the native reader's answer for unusual URLs."""
+    from httpbin.helpers import get_url
+
+    return get_url(req)
 
 
 def request_headers(environ: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -293,23 +286,18 @@ ACCELERATED_ENDPOINTS: tuple[str, ...] = (
 
 def accelerated_views(originals: dict[str, t.Callable[..., t.Any]]) -> dict[str, t.Any]:
     """Accelerated views for httpbin's ``originals`` (its ``app.view_functions``)."""
+    present = [e for e in ACCELERATED_ENDPOINTS if e in originals]
+    views: dict[str, t.Any] = {
+        e: _named(_NATIVE_VIEWS[e], originals[e]) for e in present if e in _NATIVE_VIEWS
+    }
+    # httpbin's other views with our helpers; /cache, /cache/<n> and /etag also call
+    # view_get() as a plain function: give them ours.
     helpers = {"get_dict": get_dict, "jsonify": jsonify, "flask_jsonify": jsonify}
-    views: dict[str, t.Any] = {}
-    for endpoint in ACCELERATED_ENDPOINTS:
-        original = originals.get(endpoint)
-        if original is None:
-            continue
-        native = _NATIVE_VIEWS.get(endpoint)
-        if native is not None:
-            views[endpoint] = _named(native, original)
-        else:
-            views[endpoint] = _rebind(original, **helpers)
-    # /cache, /cache/<n> and /etag call view_get() as a plain function: give them ours.
     if "view_get" in views:
-        for endpoint in ("cache", "cache_control", "etag"):
-            if endpoint in views:
-                original = originals[endpoint]
-                views[endpoint] = _rebind(original, view_get=views["view_get"], **helpers)
+        helpers["view_get"] = views["view_get"]
+    for endpoint in present:
+        if endpoint not in views:
+            views[endpoint] = _rebind(originals[endpoint], **helpers)
     for endpoint, view in views.items():
         view._httpbin_ext_accelerated = True  # type: ignore[attr-defined]
         view._httpbin_ext_original = originals[endpoint]  # type: ignore[attr-defined]

@@ -202,17 +202,13 @@ fn semiflatten<'py>(py: Python<'py>, multi: &Bound<'py, PyAny>) -> PyResult<Boun
     // Werkzeug's MultiDict is a dict of key → list of values; anything else: ask it.
     let lists = match multi.cast::<PyDict>() {
         Ok(d) if d.iter().all(|(_, v)| v.is_exact_instance_of::<PyList>()) => d.clone(),
-        _ => multi
-            .call_method1(intern!(py, "to_dict"), ((),))?
-            .cast_into::<PyDict>()
-            .or_else(|_| {
-                let kwargs = PyDict::new(py);
-                kwargs.set_item("flat", false)?;
-                multi
-                    .call_method("to_dict", (), Some(&kwargs))?
-                    .cast_into::<PyDict>()
-                    .map_err(PyErr::from)
-            })?,
+        _ => {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("flat", false)?;
+            multi
+                .call_method("to_dict", (), Some(&kwargs))?
+                .cast_into::<PyDict>()?
+        }
     };
     let out = PyDict::new(py);
     for (key, values) in lists.iter() {
