@@ -9,7 +9,8 @@ BIN    := $(abspath $(VENV))/bin
 PYLIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")')
 CARGO_ENV = PYO3_PYTHON=$(PY) LD_LIBRARY_PATH=$(PYLIBDIR):$$LD_LIBRARY_PATH
 
-.PHONY: test venv build cargo-test clippy lint pytest bench bench-json bench-wsgi bench-e2e clean
+.PHONY: test venv build cargo-test clippy lint pytest bench bench-all bench-json bench-wsgi \
+	bench-e2e bench-e2e-quick clean
 
 test: build cargo-test clippy lint pytest
 
@@ -46,11 +47,18 @@ bench-json: build
 bench-wsgi: build
 	$(PY) -m benchmarks.bench_wsgi
 
-# gunicorn + wrk load test of stock vs accelerated httpbin (needs wrk, gunicorn, matplotlib).
+# gunicorn + wrk load test of stock vs accelerated httpbin (~5 min; needs wrk: apt-get install wrk).
 bench-e2e: build
 	$(PY) -m benchmarks.e2e
 
-bench: bench-json bench-wsgi
+# Under a minute; fails on wrong answers or errors (never on speed). CI runs it as a smoke test.
+bench-e2e-quick: build
+	$(PY) -m benchmarks.e2e --quick --check
+
+# The main job: the load comparison, table printed at the end, results in benchmarks/results/.
+bench: bench-e2e
+
+bench-all: bench-json bench-wsgi bench-e2e
 
 clean:
 	rm -rf $(VENV) target httpbin_ext/*.so

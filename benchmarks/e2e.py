@@ -19,10 +19,16 @@ variant. ``--server granian`` serves the same apps with granian's WSGI interface
 Before timing, one request per scenario and variant checks for 200s and that ``fast`` answers
 byte for byte what ``stock`` does (the port aside).
 
+``--target http://host:port`` starts no server and loads a running ``httpbin_ext.wsgi:app``
+instead (the compose stack's app service): its stock routes against its accelerated routes under
+``--fast-prefix`` (default ``/fast``), results in ``e2e-target.*`` unless ``--output`` says
+otherwise. ``--check`` makes wrong answers and errors (never speed) fail the run: CI's smoke test.
+
 Results: ``benchmarks/results/e2e.{json,md,png}`` (``e2e-quick.*`` with ``--quick``). Progress
 goes to stderr, the markdown table to stdout. Targets are printed as PASS/MISS. Exit status: 0
 when the run completed (missed targets do not change it), 1 when a server or wrk failed, 2 when a
-required tool (wrk, the server) is missing, 130/143 when interrupted.
+required tool (wrk, the server) is missing, 130/143 when interrupted; with ``--check`` also 1
+when an answer was wrong or fast showed errors stock did not.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ import sys
 import tempfile
 import time
 import types
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -365,17 +372,24 @@ class ServerConfig:
 
 @dataclass
 class Server:
+    """Where a variant answers: a server this run started (``proc``), or, with ``--target``,
+    one route prefix of a server someone else runs (``proc`` None, nothing to stop)."""
+
     variant: str
     port: int
     cmd: list[str]
-    log_path: Path
+    log_path: Path | None
     proc: subprocess.Popen | None = None
+    host: str = "127.0.0.1"
+    prefix: str = ""  # wrk/*.lua read it from $PREFIX
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def log_tail(self, lines: int = 20) -> str:
+        if self.log_path is None:
+            return ""
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
@@ -431,18 +445,50 @@ def start_servers(cfg: ServerConfig, variants: list[str], log_dir: Path) -> dict
     return servers
 
 
+# --target: one server someone else runs (e.g. the compose app service), serving
+# httpbin_ext.wsgi:app: httpbin's own views at their URLs, the accelerated ones under a prefix.
+TARGET_VARIANTS = (STOCK, FAST)
+TARGET_LABELS = {
+    STOCK: "httpbin's own views at their URLs (httpbin_ext.wsgi:app, side by side)",
+    FAST: "the accelerated views under {prefix} in the same app and worker processes",
+}
+TARGET_NOTES = [
+    "Both variants are routes of one server (httpbin_ext.wsgi:app), so they share its workers "
+    "and their warm caches; only one route is under load at a time.",
+    "The server was started outside this run (e.g. by docker compose); the load crosses "
+    "whatever network lies between (a Docker bridge in the compose stack).",
+    "wrk and the server share the machine's cores unless they run on different hosts.",
+]
+
+
+def target_servers(url: str, prefix: str) -> dict[str, Server]:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"--target must be an http://host[:port] URL, not {url!r}")
+    port = parts.port or 80
+    return {
+        STOCK: Server(STOCK, port, [], None, host=parts.hostname),
+        FAST: Server(FAST, port, [], None, host=parts.hostname, prefix=prefix),
+    }
+
+
 class ServerError(RuntimeError):
     pass
 
 
 def http_request(
-    port: int, scenario: Scenario, timeout: float = 10.0
+    srv: Server, scenario: Scenario, timeout: float = 10.0
 ) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=timeout)
     try:
         headers = dict(BROWSER_HEADERS)
         headers.update(scenario.headers)
-        conn.request(scenario.method, scenario.target, body=scenario.body or None, headers=headers)
+        conn.request(
+            scenario.method,
+            srv.prefix + scenario.target,
+            body=scenario.body or None,
+            headers=headers,
+        )
         resp = conn.getresponse()
         return resp.status, dict(resp.getheaders()), resp.read()
     finally:
@@ -455,14 +501,13 @@ def wait_until_ready(servers: dict[str, Server], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while pending:
         for name, srv in list(pending.items()):
-            assert srv.proc is not None
-            if srv.proc.poll() is not None:
+            if srv.proc is not None and srv.proc.poll() is not None:
                 raise ServerError(
                     f"the {name} server exited with status {srv.proc.returncode} while starting:"
                     f"\n  {shlex.join(srv.cmd)}\n{srv.log_tail()}"
                 )
             try:
-                status, _, _ = http_request(srv.port, probe, timeout=2.0)
+                status, _, _ = http_request(srv, probe, timeout=2.0)
             except OSError:
                 continue
             if status == 200:
@@ -477,8 +522,7 @@ def wait_until_ready(servers: dict[str, Server], timeout: float) -> None:
 
 
 def check_alive(srv: Server) -> None:
-    assert srv.proc is not None
-    if srv.proc.poll() is not None:
+    if srv.proc is not None and srv.proc.poll() is not None:
         raise ServerError(
             f"the {srv.variant} server exited with status {srv.proc.returncode}:\n{srv.log_tail()}"
         )
@@ -486,7 +530,7 @@ def check_alive(srv: Server) -> None:
 
 def preflight(servers: dict[str, Server], scenarios: list[Scenario]) -> dict[str, Any]:
     """One request per (scenario, variant): every answer 200, and fast's body byte-identical to
-    stock's (the port in the echoed Host and url aside)."""
+    stock's (the echoed host:port, and the route prefix in the echoed url, aside)."""
     checks: dict[str, Any] = {}
     for sc in scenarios:
         row: dict[str, Any] = {}
@@ -494,8 +538,11 @@ def preflight(servers: dict[str, Server], scenarios: list[Scenario]) -> dict[str
         for variant, srv in servers.items():
             if variant == BARE and sc.name not in BARE_SCENARIOS:
                 continue
-            status, headers, body = http_request(srv.port, sc)
-            bodies[variant] = body.replace(f"127.0.0.1:{srv.port}".encode(), b"127.0.0.1:PORT")
+            status, headers, body = http_request(srv, sc)
+            netloc = f"{srv.host}:{srv.port}".encode()
+            bodies[variant] = body.replace(netloc + srv.prefix.encode() + b"/", b"HOST/").replace(
+                netloc, b"HOST"
+            )
             row[variant] = {
                 "status": status,
                 "content_type": headers.get("Content-Type"),
@@ -545,7 +592,7 @@ def run_wrk(
     wrk: str, cfg: WrkConfig, scenario: Scenario, srv: Server, duration: int | None = None
 ) -> dict[str, Any]:
     cmd = [wrk, *cfg.args(duration), "-s", str(scenario.script), srv.url]
-    env = dict(os.environ, PREFIX="")
+    env = dict(os.environ, PREFIX=srv.prefix)
     proc = CHILDREN.spawn(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env
     )
@@ -798,6 +845,13 @@ def noise_warnings(report: dict[str, Any], cells: dict[tuple[str, str], Cell]) -
     return out
 
 
+def _fmt_prefixes(report: dict[str, Any]) -> str:
+    prefixes = report.get("prefixes") or {}
+    if not any(prefixes.values()):
+        return 'PREFIX=""'
+    return ", ".join(f'{v}: PREFIX="{p}"' for v, p in prefixes.items())
+
+
 def _fmt_bg(report: dict[str, Any]) -> str:
     bg = report.get("background_cpu") or {}
 
@@ -854,11 +908,16 @@ def render_markdown(
         f"- Python {m['python']} ({m['platform']})",
         "- packages: " + ", ".join(f"{k} {v}" for k, v in pk.items()) + f"; git {m['git']}",
         f"- extension build: {m['extension_build']}",
-        f"- server: {report['server']['description']}; one server process group per variant, "
-        "all on 127.0.0.1, only one under load at a time",
+        f"- server: {report['server']['description']}"
+        + (
+            ""
+            if report.get("target")
+            else "; one server process group per variant, all on 127.0.0.1, only one under "
+            "load at a time"
+        ),
         f"- load: {m['wrk']}: `wrk {' '.join(report['wrk']['args'])} -s wrk/<scenario>.lua` "
-        f'(PREFIX=""), {report["rounds"]} round(s) per scenario, variant order rotated each '
-        f"round; warm-up: {report['warmup_description']}",
+        f"({_fmt_prefixes(report)}), {report['rounds']} round(s) per scenario, variant order "
+        f"rotated each round; warm-up: {report['warmup_description']}",
         "- figures: median requests/s over the rounds, (min–max) over the rounds; latencies: "
         "median over the rounds of wrk's per-run percentile; non-2xx and socket errors: summed "
         "over all timed runs",
@@ -872,9 +931,13 @@ def render_markdown(
     lines += ["Scenarios (browser headers on every request; `wrk/<name>.lua`):", ""]
     for sc in scenarios:
         lines.append(f"- `{sc.name}`: {sc.title}")
-    lines += ["", "Variants (`benchmarks/e2e_apps.py`):", ""]
+    lines += [
+        "",
+        "Variants:" if report.get("target") else "Variants (`benchmarks/e2e_apps.py`):",
+        "",
+    ]
     for v in report["variants"]:
-        lines.append(f"- `{v}`: {VARIANT_LABELS[v]}")
+        lines.append(f"- `{v}`: {report.get('variant_labels', VARIANT_LABELS)[v]}")
     lines += [
         "",
         "## Requests per second",
@@ -943,10 +1006,11 @@ def render_markdown(
             else ("; fast body = stock body" if same else "; **fast body ≠ stock body**")
         )
         lines.append(f"- `{sc.name}`: {statuses}{same_txt}")
-    lines += ["", "## Server and load-generator defaults", ""]
-    lines += [f"- {r}" for r in DEFAULTS_REASONING]
+    if not report.get("target"):  # with --target the server's settings are not ours
+        lines += ["", "## Server and load-generator defaults", ""]
+        lines += [f"- {r}" for r in DEFAULTS_REASONING]
     lines += ["", "## Notes", ""]
-    lines += [f"- {n}" for n in NOTES]
+    lines += [f"- {n}" for n in report.get("notes", NOTES)]
     if report.get("chart"):
         lines += ["", f"![requests per second]({report['chart']})"]
     return "\n".join(lines) + "\n"
@@ -1060,6 +1124,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--server", choices=("gunicorn", "granian"), default=DEFAULT_SERVER)
     p.add_argument(
+        "--target",
+        metavar="URL",
+        help="start no server: load the stock routes and the accelerated routes (under "
+        "--fast-prefix) of a running httpbin_ext.wsgi:app at URL, e.g. http://app:8000 "
+        "(the compose stack); variants stock and fast only",
+    )
+    p.add_argument(
+        "--fast-prefix",
+        default="/fast",
+        help="with --target: where the accelerated routes are mounted (default /fast)",
+    )
+    p.add_argument(
         "--worker-class",
         choices=("sync", "gthread"),
         help=f"gunicorn worker class (default {DEFAULT_WORKER_CLASS}; granian has none)",
@@ -1076,7 +1152,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--wrk-threads", type=int, default=DEFAULT_WRK_THREADS)
     p.add_argument("--rounds", type=int, help="rounds per scenario (full 3, quick 1)")
     p.add_argument("--scenarios", type=_csv(SCENARIO_NAMES), default=list(SCENARIO_NAMES))
-    p.add_argument("--variants", type=_csv(VARIANTS), default=list(VARIANTS))
+    p.add_argument("--variants", type=_csv(VARIANTS))
     p.add_argument(
         "--output",
         type=Path,
@@ -1084,6 +1160,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "results/e2e-quick.json with --quick)",
     )
     p.add_argument("--startup-timeout", type=float, default=60.0)
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 (after writing the results) when a pre-flight answer is not 200, fast's "
+        "body differs from stock's, or fast shows non-2xx or more socket errors than stock "
+        "(speed targets never fail a run); CI's smoke test uses it",
+    )
     p.add_argument(
         "--replot",
         type=Path,
@@ -1103,8 +1186,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.rounds = args.rounds or preset["rounds"]
     args.duration = args.duration or preset["duration"]
     args.warmup = preset["warmup"]
+    if args.target:
+        if args.variants and set(args.variants) - set(TARGET_VARIANTS):
+            p.error("with --target only the variants stock and fast exist")
+        if not args.fast_prefix.startswith("/") or args.fast_prefix == "/":
+            p.error("--fast-prefix must start with / and not be / itself")
+        args.fast_prefix = args.fast_prefix.rstrip("/")
+        try:
+            target_servers(args.target, args.fast_prefix)
+        except ValueError as exc:
+            p.error(str(exc))
+    args.variants = args.variants or list(TARGET_VARIANTS if args.target else VARIANTS)
     if args.output is None:
-        args.output = RESULTS_DIR / ("e2e-quick.json" if args.quick else "e2e.json")
+        stem = "e2e-target" if args.target else "e2e"
+        args.output = RESULTS_DIR / (f"{stem}-quick.json" if args.quick else f"{stem}.json")
     for name in ("rounds", "duration", "connections", "wrk_threads", "workers", "threads"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -1125,7 +1220,8 @@ def check_tools(args: argparse.Namespace) -> str | None:
         ok = False
     module = args.server
     try:
-        __import__(module)
+        if not args.target:  # with --target the server is not ours to start
+            __import__(module)
     except ImportError:
         log(
             f"error: {module} is not installed in this Python ({sys.executable}); "
@@ -1155,7 +1251,14 @@ def run(args: argparse.Namespace, wrk: str, command: str) -> int:
             f"warning: {100 * pre_cpu:.0f}% of the CPUs busy before starting (load average "
             f"{machine['loadavg_at_start'][0]}): the numbers will be noisy"
         )
-    log(f"server: {cfg.describe()}")
+    if args.target:
+        description = (
+            f"a running server at {args.target} (not started by this run): stock routes at "
+            f"their URLs, accelerated routes under {args.fast_prefix}"
+        )
+    else:
+        description = cfg.describe()
+    log(f"server: {description}")
     log(f"wrk: {machine['wrk']}; wrk {' '.join(wcfg.args())}")
     plan = [(s, v) for s in scenarios for v in variants_for(s.name, variants)]
     if not plan:
@@ -1177,12 +1280,20 @@ def run(args: argparse.Namespace, wrk: str, command: str) -> int:
     keep_logs = False
     cells: dict[tuple[str, str], Cell] = {}
     try:
-        servers = start_servers(cfg, variants, log_dir)
-        log(
-            "starting "
-            + ", ".join(f"{v} on :{s.port}" for v, s in servers.items())
-            + f" (logs in {log_dir})"
-        )
+        if args.target:
+            servers = {
+                v: srv
+                for v, srv in target_servers(args.target, args.fast_prefix).items()
+                if v in variants
+            }
+            log(f"waiting for {args.target} to answer")
+        else:
+            servers = start_servers(cfg, variants, log_dir)
+            log(
+                "starting "
+                + ", ".join(f"{v} on :{s.port}" for v, s in servers.items())
+                + f" (logs in {log_dir})"
+            )
         wait_until_ready(servers, args.startup_timeout)
         log(f"servers ready after {time.monotonic() - started:.1f} s")
         pre = preflight(servers, scenarios)
@@ -1246,7 +1357,7 @@ def run(args: argparse.Namespace, wrk: str, command: str) -> int:
                 c = cells[(sc.name, v)]
                 parts.append(f"{v} {_fmt_rps(c.median_rps)}")
             log(f"{sc.name}: median req/s: " + ", ".join(parts))
-        server_cmds = {v: shlex.join(s.cmd) for v, s in servers.items()}
+        server_cmds = {v: shlex.join(s.cmd) for v, s in servers.items() if s.cmd}
     except (ServerError, WrkError) as exc:
         keep_logs = True
         log(f"error: {exc}")
@@ -1266,13 +1377,17 @@ def run(args: argparse.Namespace, wrk: str, command: str) -> int:
         "quick": args.quick,
         "machine": machine,
         "server": {
-            "server": cfg.server,
-            "worker_class": cfg.worker_class if cfg.server == "gunicorn" else None,
+            "server": "external" if args.target else cfg.server,
+            "worker_class": cfg.worker_class
+            if cfg.server == "gunicorn" and not args.target
+            else None,
             "workers": cfg.workers,
             "threads": cfg.threads,
-            "description": cfg.describe(),
+            "description": description,
             "commands": server_cmds,
         },
+        "target": args.target,
+        "prefixes": {v: s.prefix for v, s in servers.items()},
         "wrk": {
             "threads": wcfg.threads,
             "connections": wcfg.connections,
@@ -1293,13 +1408,20 @@ def run(args: argparse.Namespace, wrk: str, command: str) -> int:
             s.name: {"script": f"wrk/{s.name}.lua", "request": s.title} for s in scenarios
         },
         "variants": variants,
-        "variant_labels": {v: VARIANT_LABELS[v] for v in variants},
+        "variant_labels": {
+            v: (
+                TARGET_LABELS[v].format(prefix=args.fast_prefix)
+                if args.target
+                else VARIANT_LABELS[v]
+            )
+            for v in variants
+        },
         "preflight": pre,
         "results": [c.as_dict() for c in cells.values()],
         "ratios": all_ratios(cells, sc_names),
         "targets": verdicts,
         "defaults_reasoning": DEFAULTS_REASONING,
-        "notes": NOTES,
+        "notes": TARGET_NOTES if args.target else NOTES,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     report["chart"] = write_chart(
@@ -1317,7 +1439,27 @@ def run(args: argparse.Namespace, wrk: str, command: str) -> int:
         [str(args.output.with_suffix(".png"))] if report["chart"] else []
     )
     log(f"wrote {', '.join(written)} in {report['elapsed_s']} s")
-    return 0
+    failures = correctness_failures(pre, verdicts)
+    for failure in failures:
+        log(f"{'FAIL' if args.check else 'warning'}: {failure}")
+    return 1 if args.check and failures else 0
+
+
+def correctness_failures(pre: dict[str, Any], verdicts: list[dict]) -> list[str]:
+    """What --check fails on: wrong answers and errors, never speed."""
+    out = []
+    for sc, row in pre.items():
+        for variant, d in row.items():
+            if isinstance(d, dict) and d["status"] != 200:
+                out.append(f"{sc}: pre-flight answer from {variant} was {d['status']}, not 200")
+        if row.get("fast_body_equals_stock") is False:
+            out.append(f"{sc}: fast's body differs from stock's")
+    out += [
+        f"{v['target']}: {v['measured']}"
+        for v in verdicts
+        if v["status"] == "MISS" and "non-2xx" in v["target"]
+    ]
+    return out
 
 
 def chart_title(report: dict[str, Any]) -> str:
