@@ -6,6 +6,7 @@
 //! - `decode`: `loads` — parses JSON bytes straight into Python objects.
 //! - `logging`: the pyo3-log bridge into Python's `logging`.
 //! - `request`: httpbin's `get_dict` read from a Werkzeug request, rendered to JSON bytes.
+//! - `pure`: re-exports of the pure-Rust parts (no interpreter needed) for cargo-fuzz.
 
 pub mod writer;
 
@@ -13,6 +14,13 @@ mod decode;
 mod encode;
 mod logging;
 mod request;
+
+/// The interpreter-free core in one place, for the fuzz targets in `fuzz/` (cargo-fuzz).
+pub mod pure {
+    pub use crate::decode::{input, number};
+    pub use crate::request::{base64, headers, query, url};
+    pub use crate::writer::{escape, float_repr, int};
+}
 
 use pyo3::prelude::*;
 

@@ -7,8 +7,8 @@
 //! building objects — it discards its work and calls the real `json.loads` on the original
 //! argument, so results and exceptions (class, message, position) are json's own.
 
-mod input;
-mod number;
+pub mod input;
+pub mod number;
 mod parser;
 mod strings;
 

@@ -8,10 +8,10 @@
 //! Werkzeug itself (`httpbin_ext.views`) whenever an input is outside what the Rust code
 //! reproduces with certainty.
 
-mod base64;
-mod headers;
-mod query;
-mod url;
+pub mod base64;
+pub mod headers;
+pub mod query;
+pub mod url;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
