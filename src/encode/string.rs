@@ -4,6 +4,7 @@
 use pyo3::ffi;
 use pyo3::prelude::*;
 
+use crate::gil;
 use crate::writer::escape;
 
 /// The code units of a ready `str` object.
@@ -63,6 +64,32 @@ pub unsafe fn write_str(
     write_str_general(py, out, obj, ensure_ascii, unencodable)
 }
 
+/// What a string's escaping reads: its code units (`ensure_ascii=True`) or its UTF-8.
+enum Source<'a> {
+    Ascii(Units<'a>),
+    Utf8(&'a str),
+}
+
+impl Source<'_> {
+    fn escape(&self, out: &mut Vec<u8>) {
+        match self {
+            Source::Ascii(Units::Latin1(u)) => escape::escape_latin1_ascii(out, u),
+            Source::Ascii(Units::Ucs2(u)) => escape::escape_ucs2_ascii(out, u),
+            Source::Ascii(Units::Ucs4(u)) => escape::escape_ucs4_ascii(out, u),
+            Source::Utf8(text) => escape::escape_utf8(out, text),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Source::Ascii(Units::Latin1(u)) => u.len(),
+            Source::Ascii(Units::Ucs2(u)) => u.len() * 2,
+            Source::Ascii(Units::Ucs4(u)) => u.len() * 4,
+            Source::Utf8(text) => text.len(),
+        }
+    }
+}
+
 /// Everything but the short compact-ASCII case, out of line.
 #[inline(never)]
 unsafe fn write_str_general(
@@ -72,20 +99,16 @@ unsafe fn write_str_general(
     ensure_ascii: bool,
     unencodable: &mut bool,
 ) -> PyResult<()> {
-    if ensure_ascii && ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
+    let is_ascii = ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0;
+    if ensure_ascii && is_ascii && ffi::PyUnicode_GET_LENGTH(obj) < gil::DETACH_AT_BYTES as isize {
         escape::quote_latin1_ascii(out, ascii_bytes(obj));
         return Ok(());
     }
-    out.push(b'"');
-    if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
+    let source = if ensure_ascii {
+        Source::Ascii(units(obj))
+    } else if is_ascii {
         // ASCII data is valid UTF-8.
-        escape::escape_utf8(out, std::str::from_utf8_unchecked(ascii_bytes(obj)));
-    } else if ensure_ascii {
-        match units(obj) {
-            Units::Latin1(u) => escape::escape_latin1_ascii(out, u),
-            Units::Ucs2(u) => escape::escape_ucs2_ascii(out, u),
-            Units::Ucs4(u) => escape::escape_ucs4_ascii(out, u),
-        }
+        Source::Utf8(std::str::from_utf8_unchecked(ascii_bytes(obj)))
     } else {
         // UTF-8 output: CPython caches the UTF-8 form. A lone surrogate cannot be encoded;
         // `json.dumps(...).encode()` only fails at the end (after any error json itself would
@@ -98,12 +121,17 @@ unsafe fn write_str_general(
                 return Err(err);
             }
             *unencodable = true;
-            out.push(b'"');
+            out.extend_from_slice(b"\"\"");
             return Ok(());
         }
         let bytes = std::slice::from_raw_parts(data as *const u8, size as usize);
-        escape::escape_utf8(out, std::str::from_utf8_unchecked(bytes));
-    }
+        Source::Utf8(std::str::from_utf8_unchecked(bytes))
+    };
+    out.push(b'"');
+    // The string (and its cached UTF-8) stays alive while the GIL is released: we own a
+    // reference, and `str` is immutable.
+    let _keep = Bound::from_borrowed_ptr(py, obj);
+    gil::detach_if_large(py, source.len(), || source.escape(out));
     out.push(b'"');
     Ok(())
 }

@@ -23,6 +23,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::encode::{dumps_bytes, DumpsArgs};
+use crate::gil;
 use headers::{classify, title_case, HeaderKey, ENV_HEADERS};
 
 /// The keys `get_dict` accepts, in the order httpbin evaluates them.
@@ -168,7 +169,8 @@ fn json_safe<'py>(
     data: &[u8],
     content_type: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyString>> {
-    if let Ok(text) = std::str::from_utf8(data) {
+    // `data` is borrowed from a `bytes` object the caller holds: immutable and alive.
+    if let Ok(text) = gil::detach_if_large(py, data.len(), || std::str::from_utf8(data)) {
         return Ok(PyString::new(py, text));
     }
     let content_type = content_type.cast::<PyString>()?.to_str()?;
@@ -176,7 +178,7 @@ fn json_safe<'py>(
     out.extend_from_slice(b"data:");
     out.extend_from_slice(content_type.as_bytes());
     out.extend_from_slice(b";base64,");
-    base64::encode_into(&mut out, data);
+    gil::detach_if_large(py, data.len(), || base64::encode_into(&mut out, data));
     // ASCII plus the content type's own UTF-8.
     Ok(PyString::new(py, std::str::from_utf8(&out).unwrap_or_default()))
 }

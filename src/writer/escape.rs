@@ -120,20 +120,33 @@ fn byte_needs_escape(byte: u8) -> bool {
 /// clean block costs one load, one store and a few compares; at a byte that needs escaping,
 /// the output pointer stops there and the escape overwrites the rest of the stored block.
 pub fn escape_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
-    // Worst case: every unit becomes `\u00XX`; 16 spare bytes for the block stores.
-    out.reserve(units.len() * 6 + 16);
-    // SAFETY: capacity reserved as `escape_latin1_raw` requires.
-    unsafe {
-        let start = out.as_mut_ptr().add(out.len());
-        let end = escape_latin1_raw(units, start);
-        out.set_len(out.len() + end.offset_from(start) as usize);
+    // Each unit escapes on its own, so a long string can go in chunks: the worst-case
+    // reservation stays 6 × CHUNK ahead of what is written instead of 6 × the whole string.
+    for chunk in units.chunks(ESCAPE_CHUNK) {
+        // Worst case: every unit becomes `\u00XX`; 16 spare bytes for the block stores.
+        out.reserve(chunk.len() * 6 + 16);
+        // SAFETY: capacity reserved as `escape_latin1_raw` requires.
+        unsafe {
+            let start = out.as_mut_ptr().add(out.len());
+            let end = escape_latin1_raw(chunk, start);
+            out.set_len(out.len() + end.offset_from(start) as usize);
+        }
     }
 }
+
+/// Strings longer than this are escaped in chunks of it (see [`escape_latin1_ascii`]).
+pub const ESCAPE_CHUNK: usize = 64 * 1024;
 
 /// `"` + [`escape_latin1_ascii`] + `"`, with a single capacity check (the hot path for keys
 /// and values, which are mostly short).
 #[inline(never)]
 pub fn quote_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
+    if units.len() > ESCAPE_CHUNK {
+        out.push(b'"');
+        escape_latin1_ascii(out, units);
+        out.push(b'"');
+        return;
+    }
     out.reserve(units.len() * 6 + 18);
     // SAFETY: capacity reserved as `escape_latin1_raw` requires, plus the two quotes.
     unsafe {
@@ -445,5 +458,33 @@ mod tests {
         let mut out = Vec::new();
         escape_ucs4_ascii(&mut out, &[0x1f600, 0x10ffff, 0xdc00]);
         assert_eq!(out, b"\\ud83d\\ude00\\udbff\\udfff\\udc00");
+    }
+
+    /// Long strings are escaped chunk by chunk: the same bytes as escaping them whole, with
+    /// escapes on both sides of every chunk boundary, and a bounded reservation.
+    #[test]
+    fn chunked_escaping_matches_whole() {
+        let mut units: Vec<u8> = (0..3 * ESCAPE_CHUNK + 5).map(|i| (i % 251) as u8).collect();
+        units[ESCAPE_CHUNK - 1] = b'"';
+        units[ESCAPE_CHUNK] = 0xe9;
+        let expected: String = units
+            .iter()
+            .map(|&u| {
+                let mut one = Vec::new();
+                escape_latin1_ascii(&mut one, &[u]);
+                String::from_utf8(one).unwrap()
+            })
+            .collect();
+        let mut out = Vec::new();
+        quote_latin1_ascii(&mut out, &units);
+        assert_eq!(out, format!("\"{expected}\"").into_bytes());
+        // Vec's own doubling aside, at most one chunk's worst case is reserved ahead (not
+        // 6 × the whole string).
+        let long = vec![b'a'; 64 * ESCAPE_CHUNK];
+        let mut plain = Vec::new();
+        quote_latin1_ascii(&mut plain, &long);
+        assert_eq!(plain.len(), long.len() + 2);
+        let bound = 2 * long.len() + 6 * ESCAPE_CHUNK + 64;
+        assert!(plain.capacity() <= bound, "reserved {} > {bound}", plain.capacity());
     }
 }
