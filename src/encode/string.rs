@@ -64,27 +64,40 @@ pub unsafe fn write_str(
     write_str_general(py, out, obj, ensure_ascii, unencodable)
 }
 
-/// What a string's escaping reads: its code units (`ensure_ascii=True`) or its UTF-8.
+/// What a string's escaping reads: its code units, escaped to ASCII (`ensure_ascii=True`) or
+/// transcoded to UTF-8 (long non-ASCII strings), or its UTF-8 form.
 enum Source<'a> {
     Ascii(Units<'a>),
+    UnitsToUtf8(Units<'a>),
     Utf8(&'a str),
 }
 
+/// Non-ASCII strings at least this long are transcoded from their code units rather than
+/// through CPython's UTF-8 cache, which would keep a second copy alive with the string.
+const UTF8_CACHE_MAX_UNITS: isize = 64 * 1024;
+
 impl Source<'_> {
-    fn escape(&self, out: &mut Vec<u8>) {
+    /// `false` when the string cannot be written (a lone surrogate in UTF-8 output).
+    fn escape(&self, out: &mut Vec<u8>) -> bool {
         match self {
             Source::Ascii(Units::Latin1(u)) => escape::escape_latin1_ascii(out, u),
             Source::Ascii(Units::Ucs2(u)) => escape::escape_ucs2_ascii(out, u),
             Source::Ascii(Units::Ucs4(u)) => escape::escape_ucs4_ascii(out, u),
+            Source::UnitsToUtf8(Units::Latin1(u)) => return escape::escape_units_utf8(out, u),
+            Source::UnitsToUtf8(Units::Ucs2(u)) => return escape::escape_units_utf8(out, u),
+            Source::UnitsToUtf8(Units::Ucs4(u)) => return escape::escape_units_utf8(out, u),
             Source::Utf8(text) => escape::escape_utf8(out, text),
         }
+        true
     }
 
     fn len(&self) -> usize {
         match self {
-            Source::Ascii(Units::Latin1(u)) => u.len(),
-            Source::Ascii(Units::Ucs2(u)) => u.len() * 2,
-            Source::Ascii(Units::Ucs4(u)) => u.len() * 4,
+            Source::Ascii(units) | Source::UnitsToUtf8(units) => match units {
+                Units::Latin1(u) => u.len(),
+                Units::Ucs2(u) => u.len() * 2,
+                Units::Ucs4(u) => u.len() * 4,
+            },
             Source::Utf8(text) => text.len(),
         }
     }
@@ -109,6 +122,8 @@ unsafe fn write_str_general(
     } else if is_ascii {
         // ASCII data is valid UTF-8.
         Source::Utf8(std::str::from_utf8_unchecked(ascii_bytes(obj)))
+    } else if ffi::PyUnicode_GET_LENGTH(obj) >= UTF8_CACHE_MAX_UNITS {
+        Source::UnitsToUtf8(units(obj))
     } else {
         // UTF-8 output: CPython caches the UTF-8 form. A lone surrogate cannot be encoded;
         // `json.dumps(...).encode()` only fails at the end (after any error json itself would
@@ -127,12 +142,19 @@ unsafe fn write_str_general(
         let bytes = std::slice::from_raw_parts(data as *const u8, size as usize);
         Source::Utf8(std::str::from_utf8_unchecked(bytes))
     };
+    let start = out.len();
     out.push(b'"');
     // The string (and its cached UTF-8) stays alive while the GIL is released: we own a
     // reference, and `str` is immutable.
     let _keep = Bound::from_borrowed_ptr(py, obj);
-    gil::detach_if_large(py, source.len(), || source.escape(out));
-    out.push(b'"');
+    if gil::detach_if_large(py, source.len(), || source.escape(out)) {
+        out.push(b'"');
+    } else {
+        // A lone surrogate met while transcoding: as above, `""` and let the caller decide.
+        out.truncate(start);
+        out.extend_from_slice(b"\"\"");
+        *unencodable = true;
+    }
     Ok(())
 }
 

@@ -328,6 +328,25 @@ pub fn escape_utf8(out: &mut Vec<u8>, text: &str) {
     let _ = CompactFormatter.write_string_fast(out, text, false);
 }
 
+/// `ensure_ascii=False` escaping straight from a `str`'s code units, a chunk at a time
+/// through a small UTF-8 buffer. For long strings this replaces CPython's cached UTF-8 form,
+/// which would stay attached to the string and double its memory. `false` at a lone
+/// surrogate, which UTF-8 cannot carry (what was written is then to be discarded).
+pub fn escape_units_utf8<U: Copy + Into<u32>>(out: &mut Vec<u8>, units: &[U]) -> bool {
+    let mut text = String::with_capacity(ESCAPE_CHUNK * 4);
+    for chunk in units.chunks(ESCAPE_CHUNK) {
+        text.clear();
+        for &unit in chunk {
+            match char::from_u32(unit.into()) {
+                Some(c) => text.push(c),
+                None => return false,
+            }
+        }
+        escape_utf8(out, &text);
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,5 +505,27 @@ mod tests {
         assert_eq!(plain.len(), long.len() + 2);
         let bound = 2 * long.len() + 6 * ESCAPE_CHUNK + 64;
         assert!(plain.capacity() <= bound, "reserved {} > {bound}", plain.capacity());
+    }
+
+    /// From code units, the same bytes as from the UTF-8 text; lone surrogates refused.
+    #[test]
+    fn units_to_utf8_matches_text() {
+        let text: String = (0..3 * ESCAPE_CHUNK as u32)
+            .filter_map(|i| char::from_u32([i % 0x80, 0xe9, 0x20ac, 0x1f600][(i % 4) as usize]))
+            .collect();
+        let mut expected = Vec::new();
+        escape_utf8(&mut expected, &text);
+        let ucs4: Vec<u32> = text.chars().map(|c| c as u32).collect();
+        let mut out = Vec::new();
+        assert!(escape_units_utf8(&mut out, &ucs4));
+        assert_eq!(out, expected);
+        let latin1: Vec<u8> = (0..=255u8).cycle().take(2 * ESCAPE_CHUNK + 3).collect();
+        let mut out = Vec::new();
+        assert!(escape_units_utf8(&mut out, &latin1));
+        let mut expected = Vec::new();
+        escape_utf8(&mut expected, &latin1.iter().map(|&b| b as char).collect::<String>());
+        assert_eq!(out, expected);
+        assert!(!escape_units_utf8(&mut Vec::new(), &[0x41u16, 0xd800, 0x42]));
+        assert!(!escape_units_utf8(&mut Vec::new(), &[0xdfffu32]));
     }
 }
