@@ -10,7 +10,7 @@ PYLIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("L
 CARGO_ENV = PYO3_PYTHON=$(PY) LD_LIBRARY_PATH=$(PYLIBDIR):$$LD_LIBRARY_PATH
 
 .PHONY: test venv build cargo-test clippy lint pytest bench bench-all bench-json bench-wsgi \
-	bench-e2e bench-e2e-quick clean
+	bench-e2e bench-e2e-quick test-memory test-debug-malloc valgrind clean
 
 test: build cargo-test clippy lint pytest
 
@@ -38,6 +38,18 @@ lint: venv
 
 pytest: build
 	$(PY) -m pytest -q tests
+
+# Reliability (RELIABILITY.md). Every API a million times, resident memory flat (a few minutes).
+test-memory: build
+	$(PY) -m pytest -q -m memory tests/test_memory.py
+
+# The whole suite under CPython's debug allocator: buffer overruns, use after free, API misuse.
+test-debug-malloc: build
+	PYTHONMALLOC=debug $(PY) -m pytest -q -x -p no:cacheprovider tests
+
+# Every native entry point under valgrind memcheck (~5 min): no invalid reads or writes.
+valgrind: build
+	$(PY) tests/valgrind_check.py
 
 # JSON micro-benchmarks (dumps / loads / provider.response vs json, orjson, msgspec, flask-orjson).
 bench-json: build

@@ -6,10 +6,11 @@
 //! as themselves. `/` is never escaped.
 //!
 //! `ensure_ascii=False` (`py_encode_basestring`): only `"` `\` and control characters below
-//! 0x20 are escaped; the rest is copied as UTF-8. sonic-rs's SIMD escaper uses exactly that
-//! table, so UTF-8 output goes through it.
-
-use sonic_rs::format::{CompactFormatter, Formatter};
+//! 0x20 are escaped; the rest is copied as UTF-8.
+//!
+//! Both go through one SSE2 loop (`escape_raw`), parametrised by which bytes need escaping.
+//! It never reads past its input: CPython's string data ends right after its terminator, so
+//! an over-reading SIMD tail (as in sonic-rs's escaper) would read outside the allocation.
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -65,18 +66,21 @@ fn write_escaped_code_point(out: &mut Vec<u8>, cp: u32) {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// True when any of the 8 bytes in `word` needs escaping under `ensure_ascii=True`:
-/// below 0x20, `"`, `\`, or 0x7f and above.
+/// True when any of the 8 bytes in `word` needs escaping: below 0x20, `"`, `\`, and under
+/// `ensure_ascii` (`ASCII`) also 0x7f and above.
 #[inline(always)]
-fn word_needs_escape(word: u64) -> bool {
+fn word_needs_escape<const ASCII: bool>(word: u64) -> bool {
     let below_space = word.wrapping_sub(LO * 0x20);
     let quote = word ^ (LO * b'"' as u64);
     let backslash = word ^ (LO * b'\\' as u64);
     let is_quote = quote.wrapping_sub(LO) & !quote;
     let is_backslash = backslash.wrapping_sub(LO) & !backslash;
-    // Bytes >= 0x7f: adding 1 sets the high bit (or it was already set).
-    let high = word.wrapping_add(LO) | word;
-    ((below_space & !word) | is_quote | is_backslash | high) & HI != 0
+    let mut special = (below_space & !word) | is_quote | is_backslash;
+    if ASCII {
+        // Bytes >= 0x7f: adding 1 sets the high bit (or it was already set).
+        special |= word.wrapping_add(LO) | word;
+    }
+    special & HI != 0
 }
 
 /// Writes the escape of one byte that needs it, at `dst`; returns the bytes written.
@@ -109,8 +113,12 @@ unsafe fn write_byte_escape(dst: *mut u8, byte: u8) -> usize {
 }
 
 #[inline(always)]
-fn byte_needs_escape(byte: u8) -> bool {
-    byte >= 0x80 || ASCII_ESCAPE[byte as usize] != 0
+fn byte_needs_escape<const ASCII: bool>(byte: u8) -> bool {
+    if ASCII {
+        byte >= 0x80 || ASCII_ESCAPE[byte as usize] != 0
+    } else {
+        byte < 0x20 || byte == b'"' || byte == b'\\'
+    }
 }
 
 /// `ensure_ascii=True` escaping of a Latin-1 (UCS-1) or ASCII string, without the quotes.
@@ -125,10 +133,10 @@ pub fn escape_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
     for chunk in units.chunks(ESCAPE_CHUNK) {
         // Worst case: every unit becomes `\u00XX`; 16 spare bytes for the block stores.
         out.reserve(chunk.len() * 6 + 16);
-        // SAFETY: capacity reserved as `escape_latin1_raw` requires.
+        // SAFETY: capacity reserved as `escape_raw` requires.
         unsafe {
             let start = out.as_mut_ptr().add(out.len());
-            let end = escape_latin1_raw(chunk, start);
+            let end = escape_raw::<true>(chunk, start);
             out.set_len(out.len() + end.offset_from(start) as usize);
         }
     }
@@ -148,11 +156,11 @@ pub fn quote_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
         return;
     }
     out.reserve(units.len() * 6 + 18);
-    // SAFETY: capacity reserved as `escape_latin1_raw` requires, plus the two quotes.
+    // SAFETY: capacity reserved as `escape_raw` requires, plus the two quotes.
     unsafe {
         let start = out.as_mut_ptr().add(out.len());
         *start = b'"';
-        let end = escape_latin1_raw(units, start.add(1));
+        let end = escape_raw::<true>(units, start.add(1));
         *end = b'"';
         out.set_len(out.len() + end.offset_from(start) as usize + 1);
     }
@@ -176,14 +184,14 @@ pub fn try_quote_short_plain(out: &mut Vec<u8>, units: &[u8]) -> bool {
         if len >= 8 {
             let head = std::ptr::read_unaligned(src as *const u64);
             let tail = std::ptr::read_unaligned(src.add(len - 8) as *const u64);
-            if word_needs_escape(head) || word_needs_escape(tail) {
+            if word_needs_escape::<true>(head) || word_needs_escape::<true>(tail) {
                 return false;
             }
             std::ptr::write_unaligned(dst.add(1) as *mut u64, head);
             std::ptr::write_unaligned(dst.add(len - 7) as *mut u64, tail);
         } else if len > 0 {
             let word = load_short(src, len);
-            if word_needs_escape(word) {
+            if word_needs_escape::<true>(word) {
                 return false;
             }
             // The padding bytes land in reserved spare capacity, then the quote overwrites one.
@@ -196,40 +204,41 @@ pub fn try_quote_short_plain(out: &mut Vec<u8>, units: &[u8]) -> bool {
     true
 }
 
-/// Writes the escaped `units` at `dst`; returns the end of what was written.
+/// Writes the escaped `units` (Latin-1 code units under `ASCII`, UTF-8 bytes otherwise) at
+/// `dst`; returns the end of what was written.
 ///
 /// # Safety
 /// `dst` must have room for `units.len() * 6 + 16` bytes.
 #[inline(always)]
-unsafe fn escape_latin1_raw(units: &[u8], dst: *mut u8) -> *mut u8 {
+unsafe fn escape_raw<const ASCII: bool>(units: &[u8], dst: *mut u8) -> *mut u8 {
     // Reads stay within `units` (whole blocks/words only while that many bytes remain, then
     // single bytes); the output pointer advances by at most 6 bytes per unit consumed, and
     // each store writes at most 16 bytes past it.
     let len = units.len();
     let src = units.as_ptr();
-    let (mut i, mut dst) = escape_blocks(src, len, dst);
+    let (mut i, mut dst) = escape_blocks::<ASCII>(src, len, dst);
     while i + 8 <= len {
         let word = std::ptr::read_unaligned(src.add(i) as *const u64);
         std::ptr::write_unaligned(dst as *mut u64, word);
-        if !word_needs_escape(word) {
+        if !word_needs_escape::<ASCII>(word) {
             i += 8;
             dst = dst.add(8);
             continue;
         }
         for j in i..i + 8 {
-            dst = write_byte(dst, *src.add(j));
+            dst = write_byte::<ASCII>(dst, *src.add(j));
         }
         i += 8;
     }
     let rest = len - i;
     if rest > 0 {
         let word = load_short(src.add(i), rest);
-        if !word_needs_escape(word) {
+        if !word_needs_escape::<ASCII>(word) {
             std::ptr::write_unaligned(dst as *mut u64, word);
             return dst.add(rest);
         }
         while i < len {
-            dst = write_byte(dst, *src.add(i));
+            dst = write_byte::<ASCII>(dst, *src.add(i));
             i += 1;
         }
     }
@@ -259,8 +268,8 @@ unsafe fn load_short(src: *const u8, count: usize) -> u64 {
 
 /// Copies or escapes one byte at `dst`; returns the new output pointer.
 #[inline(always)]
-unsafe fn write_byte(dst: *mut u8, byte: u8) -> *mut u8 {
-    if byte_needs_escape(byte) {
+unsafe fn write_byte<const ASCII: bool>(dst: *mut u8, byte: u8) -> *mut u8 {
+    if byte_needs_escape::<ASCII>(byte) {
         dst.add(write_byte_escape(dst, byte))
     } else {
         *dst = byte;
@@ -268,24 +277,37 @@ unsafe fn write_byte(dst: *mut u8, byte: u8) -> *mut u8 {
     }
 }
 
-/// The 16-byte blocks of `escape_latin1_ascii`; returns (bytes consumed, output pointer).
+/// The 16-byte blocks of `escape_raw`; returns (bytes consumed, output pointer).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn escape_blocks(src: *const u8, len: usize, mut dst: *mut u8) -> (usize, *mut u8) {
+unsafe fn escape_blocks<const ASCII: bool>(
+    src: *const u8,
+    len: usize,
+    mut dst: *mut u8,
+) -> (usize, *mut u8) {
     use std::arch::x86_64::*;
     let space = _mm_set1_epi8(0x20);
     let quote = _mm_set1_epi8(b'"' as i8);
     let backslash = _mm_set1_epi8(b'\\' as i8);
     let del = _mm_set1_epi8(0x7f);
+    let unit_sep = _mm_set1_epi8(0x1f);
     let mut i = 0;
     while i + 16 <= len {
         let block = _mm_loadu_si128(src.add(i) as *const __m128i);
         _mm_storeu_si128(dst as *mut __m128i, block);
-        // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
-        let special = _mm_or_si128(
-            _mm_or_si128(_mm_cmplt_epi8(block, space), _mm_cmpeq_epi8(block, quote)),
-            _mm_or_si128(_mm_cmpeq_epi8(block, backslash), _mm_cmpeq_epi8(block, del)),
-        );
+        let quote_or_backslash =
+            _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash));
+        let special = if ASCII {
+            // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
+            _mm_or_si128(
+                _mm_or_si128(_mm_cmplt_epi8(block, space), quote_or_backslash),
+                _mm_cmpeq_epi8(block, del),
+            )
+        } else {
+            // Unsigned "<= 0x1f": max(block, 0x1f) == 0x1f.
+            let controls = _mm_cmpeq_epi8(_mm_max_epu8(block, unit_sep), unit_sep);
+            _mm_or_si128(controls, quote_or_backslash)
+        };
         let mask = _mm_movemask_epi8(special) as u32;
         if mask == 0 {
             i += 16;
@@ -302,7 +324,7 @@ unsafe fn escape_blocks(src: *const u8, len: usize, mut dst: *mut u8) -> (usize,
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-unsafe fn escape_blocks(_src: *const u8, _len: usize, dst: *mut u8) -> (usize, *mut u8) {
+unsafe fn escape_blocks<const ASCII: bool>(_src: *const u8, _len: usize, dst: *mut u8) -> (usize, *mut u8) {
     (0, dst)
 }
 
@@ -322,10 +344,18 @@ pub fn escape_ucs4_ascii(out: &mut Vec<u8>, units: &[u32]) {
     }
 }
 
-/// `ensure_ascii=False` escaping of UTF-8 text, without the quotes (SIMD, via sonic-rs).
+/// `ensure_ascii=False` escaping of UTF-8 text, without the quotes.
 pub fn escape_utf8(out: &mut Vec<u8>, text: &str) {
-    // `write_string_fast` writes into reserved spare capacity; with a Vec it cannot fail.
-    let _ = CompactFormatter.write_string_fast(out, text, false);
+    // Bytes >= 0x80 are copied, so any split of the bytes escapes the same.
+    for chunk in text.as_bytes().chunks(ESCAPE_CHUNK) {
+        out.reserve(chunk.len() * 6 + 16);
+        // SAFETY: capacity reserved as `escape_raw` requires.
+        unsafe {
+            let start = out.as_mut_ptr().add(out.len());
+            let end = escape_raw::<false>(chunk, start);
+            out.set_len(out.len() + end.offset_from(start) as usize);
+        }
+    }
 }
 
 /// `ensure_ascii=False` escaping straight from a `str`'s code units, a chunk at a time
@@ -463,7 +493,7 @@ mod tests {
                     assert_eq!(short, general, "byte {b:#x} in {len}");
                 } else {
                     assert_eq!(short, b"x", "nothing written on refusal");
-                    assert!(len > 16 || units.iter().any(|&u| byte_needs_escape(u)));
+                    assert!(len > 16 || units.iter().any(|&u| byte_needs_escape::<true>(u)));
                 }
             }
         }
