@@ -10,7 +10,7 @@ PYLIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("L
 CARGO_ENV = PYO3_PYTHON=$(PY) LD_LIBRARY_PATH=$(PYLIBDIR):$$LD_LIBRARY_PATH
 
 .PHONY: test venv build cargo-test clippy lint pytest bench bench-all bench-json bench-wsgi \
-	bench-e2e bench-e2e-quick test-memory test-debug-malloc valgrind clean
+	bench-e2e bench-e2e-quick test-memory test-debug-malloc valgrind soak clean
 
 test: build cargo-test clippy lint pytest
 
@@ -50,6 +50,10 @@ test-debug-malloc: build
 # Every native entry point under valgrind memcheck (~5 min): no invalid reads or writes.
 valgrind: build
 	$(PY) tests/valgrind_check.py
+
+# wrk soak against gunicorn gthread workers, accelerated vs stock (~5 min): errors, restarts, RSS.
+soak: build
+	$(PY) -m benchmarks.soak
 
 # JSON micro-benchmarks (dumps / loads / provider.response vs json, orjson, msgspec, flask-orjson).
 bench-json: build

@@ -402,7 +402,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_command(cfg: ServerConfig, variant: str, port: int) -> list[str]:
+def gunicorn_has_option(flag: str) -> bool:
+    """Whether the installed gunicorn knows the command-line option ``flag``."""
+    try:
+        from gunicorn.config import KNOWN_SETTINGS
+    except ImportError:
+        return False
+    return any(flag in (getattr(s, "cli", None) or ()) for s in KNOWN_SETTINGS)
+
+
+def server_command(
+    cfg: ServerConfig, variant: str, port: int, log_level: str = "warning"
+) -> list[str]:
     target = f"benchmarks.e2e_apps:{variant}"
     if cfg.server == "granian":
         opts = (
@@ -423,7 +434,11 @@ def server_command(cfg: ServerConfig, variant: str, port: int) -> list[str]:
     if cfg.worker_class == "gthread":  # sync with --threads > 1 would silently become gthread
         opts += f" --threads {cfg.threads}"
     opts += " --preload --backlog 2048 --keep-alive 5 --timeout 60 --graceful-timeout 3"
-    opts += " --log-level warning"
+    opts += f" --log-level {log_level}"
+    if gunicorn_has_option("--no-control-socket"):
+        # gunicorn >= 25 binds ~/.gunicorn/gunicorn.ctl: servers running side by side would
+        # fight over it.
+        opts += " --no-control-socket"
     if Path("/dev/shm").is_dir():  # the workers' heartbeat files: keep them off a slow disk
         opts += " --worker-tmp-dir /dev/shm"
     return [sys.executable, "-m", "gunicorn", *opts.split(), "--chdir", str(REPO_ROOT), target]

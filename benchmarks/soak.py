@@ -349,20 +349,8 @@ def _slope(series: list[tuple[float, int]]) -> float | None:
 
 
 def soak_server_command(cfg: ServerConfig, app: str, port: int) -> list[str]:
-    cmd = server_command(cfg, app, port)
     # info: the log then has one "Booting worker" line per worker, which the restart check counts
-    cmd[cmd.index("--log-level") + 1] = "info"
-    if _has_gunicorn_option("--no-control-socket"):  # gunicorn >= 25 binds ~/.gunicorn/*.ctl
-        cmd.insert(cmd.index("--chdir"), "--no-control-socket")
-    return cmd
-
-
-def _has_gunicorn_option(flag: str) -> bool:
-    try:
-        from gunicorn.config import KNOWN_SETTINGS
-    except ImportError:
-        return False
-    return any(flag in (getattr(s, "cli", None) or ()) for s in KNOWN_SETTINGS)
+    return server_command(cfg, app, port, log_level="info")
 
 
 def start_soak_servers(cfg: ServerConfig, log_dir: Path) -> dict[str, Server]:

@@ -798,17 +798,8 @@ class Running:
 
 
 def _server_cmd(worker_class: str, variant: str, port: int) -> list[str]:
-    cmd = server_command(ServerConfig("gunicorn", worker_class, WORKERS, THREADS), variant, port)
-    cmd[cmd.index("--log-level") + 1] = "info"  # "Booting worker" lines for the log check
-    if _has_option("--no-control-socket"):  # gunicorn >= 25: one shared ~/.gunicorn/*.ctl else
-        cmd.insert(cmd.index("--chdir"), "--no-control-socket")
-    return cmd
-
-
-def _has_option(flag: str) -> bool:
-    from gunicorn.config import KNOWN_SETTINGS
-
-    return any(flag in (getattr(s, "cli", None) or ()) for s in KNOWN_SETTINGS)
+    cfg = ServerConfig("gunicorn", worker_class, WORKERS, THREADS)
+    return server_command(cfg, variant, port, log_level="info")  # "Booting worker" lines
 
 
 def _wait_for_workers(srv: Server, timeout: float = 20.0) -> set[int]:
