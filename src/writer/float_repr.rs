@@ -105,6 +105,10 @@ mod tests {
             (9999999999999998.0, "9999999999999998.0"),
             (1.0000000000000002e16, "1.0000000000000002e+16"),
             (-1e-7, "-1e-07"),
+            // Found by fuzz/float_repr: 572158363303951.25 (bits 0x430043000000007a) is exactly
+            // halfway between the two 16-digit candidates; Python's dtoa breaks the tie to
+            // even (`.2`), Rust's shortest `{}`/`{:e}` formatting upwards (`.3`).
+            (f64::from_bits(0x4300_4300_0000_007a), "572158363303951.2"),
         ];
         for &(value, expected) in cases {
             assert_eq!(repr(value), expected, "{value:e}");
