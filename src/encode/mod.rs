@@ -146,22 +146,31 @@ pub fn dumps_bytes<'py>(
     args: DumpsArgs<'_, 'py>,
     newline: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let converted = (|| -> PyResult<_> {
+        let indent = args.indent.map(indent_bytes).transpose()?;
+        let separators = match args.separators {
+            Some(separators) => separator_bytes(separators)?,
+            None if indent.is_some() => (Cow::Borrowed(&b","[..]), Cow::Borrowed(&b": "[..])),
+            None => (Cow::Borrowed(&b", "[..]), Cow::Borrowed(&b": "[..])),
+        };
+        Ok((indent, separators))
+    })();
+    let (indent, (item_separator, key_separator)) = match converted {
+        Ok(converted) => converted,
+        // json converts these lazily, or never (a top-level str needs neither), and may accept
+        // what we cannot carry (a lone surrogate in `indent`): its call to judge. Nothing has
+        // been encoded yet, so no `default` has run.
+        Err(_) => return encode_with_json(py, obj, &args, newline),
+    };
     let DumpsArgs {
-        indent,
         sort_keys,
         ensure_ascii,
-        separators,
-        default,
+        ref default,
         allow_nan,
         skipkeys,
+        ..
     } = args;
-    let indent_arg = indent;
-    let indent = indent.map(indent_bytes).transpose()?;
-    let (item_separator, key_separator) = match separators {
-        Some(separators) => separator_bytes(separators)?,
-        None if indent.is_some() => (Cow::Borrowed(&b","[..]), Cow::Borrowed(&b": "[..])),
-        None => (Cow::Borrowed(&b", "[..]), Cow::Borrowed(&b": "[..])),
-    };
+    let default = default.clone();
     let opts = Options {
         indent,
         item_separator,
@@ -180,7 +189,7 @@ pub fn dumps_bytes<'py>(
         if scratch.reset(KEEP_BUFFER_BYTES) {
             SCRATCH.set(scratch);
         }
-        return encode_with_json(py, obj, indent_arg, separators, &opts);
+        return encode_with_json(py, obj, &args, newline);
     }
     let bytes = result.and_then(|()| {
         let out = &mut scratch.out;
@@ -203,25 +212,28 @@ pub fn dumps_bytes<'py>(
     bytes
 }
 
-/// Lone surrogates with `ensure_ascii=False`: `json.dumps` succeeds and `.encode()` fails.
-/// Let json produce exactly that outcome (rare, so its cost does not matter).
+/// `json.dumps(obj, ...).encode()` by json itself, for what the native path leaves to it:
+/// lone surrogates with `ensure_ascii=False` (`json.dumps` succeeds and `.encode()` fails) and
+/// `indent`/`separators` it cannot convert. Rare, so the cost does not matter.
 #[cold]
 fn encode_with_json<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
-    indent: Option<&Bound<'py, PyAny>>,
-    separators: Option<&Bound<'py, PyAny>>,
-    opts: &Options<'_, 'py>,
+    args: &DumpsArgs<'_, 'py>,
+    newline: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let kwargs = PyDict::new(py);
-    kwargs.set_item("indent", indent)?;
-    kwargs.set_item("separators", separators)?;
-    kwargs.set_item("default", opts.default.as_ref())?;
-    kwargs.set_item("sort_keys", opts.sort_keys)?;
-    kwargs.set_item("ensure_ascii", opts.ensure_ascii)?;
-    kwargs.set_item("allow_nan", opts.allow_nan)?;
-    kwargs.set_item("skipkeys", opts.skipkeys)?;
-    let text = py.import("json")?.call_method("dumps", (obj,), Some(&kwargs))?;
+    kwargs.set_item("indent", args.indent)?;
+    kwargs.set_item("separators", args.separators)?;
+    kwargs.set_item("default", args.default.as_ref())?;
+    kwargs.set_item("sort_keys", args.sort_keys)?;
+    kwargs.set_item("ensure_ascii", args.ensure_ascii)?;
+    kwargs.set_item("allow_nan", args.allow_nan)?;
+    kwargs.set_item("skipkeys", args.skipkeys)?;
+    let mut text = py.import("json")?.call_method("dumps", (obj,), Some(&kwargs))?;
+    if newline {
+        text = text.add("\n")?;
+    }
     Ok(text.call_method0("encode")?.cast_into::<PyBytes>()?)
 }
 
