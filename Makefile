@@ -10,7 +10,7 @@ PYLIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("L
 CARGO_ENV = PYO3_PYTHON=$(PY) LD_LIBRARY_PATH=$(PYLIBDIR):$$LD_LIBRARY_PATH
 
 .PHONY: test venv build cargo-test clippy lint pytest bench bench-all bench-json bench-wsgi \
-	bench-e2e bench-e2e-quick test-memory test-debug-malloc valgrind soak clean
+	bench-e2e bench-e2e-quick test-memory test-debug-malloc valgrind soak fuzz clean
 
 test: build cargo-test clippy lint pytest
 
@@ -50,6 +50,16 @@ test-debug-malloc: build
 # Every native entry point under valgrind memcheck (~5 min): no invalid reads or writes.
 valgrind: build
 	$(PY) tests/valgrind_check.py
+
+# Coverage-guided fuzzing: cargo-fuzz over the pure-Rust core (nightly toolchain, `cargo install
+# cargo-fuzz`), then atheris over dumps/loads/the request reader. Per target: FUZZ_RUNS
+# executions or FUZZ_TIME seconds, whichever comes first.
+FUZZ_RUNS ?= 1000000
+FUZZ_TIME ?= 600
+fuzz: build
+	$(PY) -m pip install -q atheris==2.3.0
+	PYTHON=$(PY) fuzz/run.sh -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME)
+	fuzz/atheris/run.sh -n $(FUZZ_RUNS) -t $(FUZZ_TIME)
 
 # wrk soak against gunicorn gthread workers, accelerated vs stock (~5 min): errors, restarts, RSS.
 soak: build
