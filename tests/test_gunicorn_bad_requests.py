@@ -51,6 +51,7 @@ from benchmarks.e2e import (  # noqa: E402
     server_command,
     wait_until_ready,
 )
+from benchmarks.soak import children_of  # noqa: E402
 
 # Worker PIDs are read from /proc; without it (not Linux) only the log shows restarts.
 HAVE_PROC = Path("/proc/self/stat").exists()
@@ -772,21 +773,7 @@ def normalise(outcome: Outcome, port: int) -> tuple[Any, ...]:
 
 def worker_pids(master: int) -> set[int]:
     """The live children of gunicorn's master."""
-    try:
-        text = Path(f"/proc/{master}/task/{master}/children").read_text()
-        return {int(p) for p in text.split()}
-    except OSError:
-        pids = set()
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                pids.add(int(entry))
-        return pids
+    return set(children_of(master))
 
 
 @dataclass
