@@ -533,12 +533,14 @@ def _git(*args: str) -> str:
         return ""
 
 
-def machine_notes(libs: Libraries) -> dict[str, Any]:
+def common_machine_notes(packages: tuple[str, ...]) -> dict[str, Any]:
+    """What every benchmark report records about the machine, the interpreter, the versions
+    of ``packages`` and the git commit."""
     try:
         affinity = len(os.sched_getaffinity(0))
     except AttributeError:
         affinity = os.cpu_count()
-    commit = _git("rev-parse", "--short", "HEAD")
+    commit = _git("rev-parse", "--short", "HEAD") or os.environ.get("GIT_COMMIT", "")
     dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
     return {
         "nproc": affinity,
@@ -548,22 +550,18 @@ def machine_notes(libs: Libraries) -> dict[str, Any]:
         "python": sys.version.replace("\n", " "),
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
-        "packages": {
-            dist: _version(dist)
-            for dist in (
-                "httpbin-ext",
-                "orjson",
-                "msgspec",
-                "flask-orjson",
-                "Flask",
-                "Werkzeug",
-                "httpbin",
-            )
-        },
-        "extension_build": extension_build(libs),
-        "extension_import": libs.ext_note or libs.ext_error or "ok",
+        "packages": {dist: _version(dist) for dist in packages},
         "git": f"{commit}{' (dirty tree)' if dirty else ''}" if commit else "unknown",
     }
+
+
+def machine_notes(libs: Libraries) -> dict[str, Any]:
+    notes = common_machine_notes(
+        ("httpbin-ext", "orjson", "msgspec", "flask-orjson", "Flask", "Werkzeug", "httpbin")
+    )
+    notes["extension_build"] = extension_build(libs)
+    notes["extension_import"] = libs.ext_note or libs.ext_error or "ok"
+    return notes
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import gc
 import io
 import json
 import os
-import platform
 import shlex
 import statistics
 import sys
@@ -34,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from benchmarks.bench_json import _cpu_model, _csv, _fmt_us, _git, _version, extension_build
+from benchmarks.bench_json import _csv, _fmt_us, common_machine_notes, extension_build
 from benchmarks.e2e_apps import quiet_fresh_app
 from benchmarks.payloads import REPO_ROOT
 
@@ -527,27 +526,11 @@ def run_get_dict(apps: Apps, rounds: int, target_ns: float) -> list[Result]:
 
 
 def machine_notes(ext_module: Any) -> dict[str, Any]:
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:
-        affinity = os.cpu_count()
-    commit = _git("rev-parse", "--short", "HEAD")
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
-    return {
-        "nproc": affinity,
-        "cpu_count": os.cpu_count(),
-        "cpu_model": _cpu_model(),
-        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": sys.version.replace("\n", " "),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "packages": {
-            dist: _version(dist)
-            for dist in ("httpbin-ext", "httpbin", "Flask", "Werkzeug", "flask-orjson", "orjson")
-        },
-        "extension_build": extension_build(types.SimpleNamespace(ext=ext_module)),
-        "git": f"{commit}{' (dirty tree)' if dirty else ''}" if commit else "unknown",
-    }
+    notes = common_machine_notes(
+        ("httpbin-ext", "httpbin", "Flask", "Werkzeug", "flask-orjson", "orjson")
+    )
+    notes["extension_build"] = extension_build(types.SimpleNamespace(ext=ext_module))
+    return notes
 
 
 def evaluate_targets(scenario_results: list[Result], get_dict_results: list[Result]) -> list[dict]:

@@ -39,7 +39,6 @@ import datetime
 import http.client
 import json
 import os
-import platform
 import shlex
 import shutil
 import signal
@@ -53,9 +52,9 @@ import types
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from benchmarks.bench_json import _cpu_model, _git, _version, extension_build
+from benchmarks.bench_json import _csv, _version, common_machine_notes, extension_build
 from benchmarks.payloads import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
@@ -781,42 +780,27 @@ def evaluate_targets(cells: dict[tuple[str, str], Cell], scenarios: list[str]) -
 
 def machine_notes(wrk: str) -> dict[str, Any]:
     try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:
-        affinity = os.cpu_count()
-    try:
         import httpbin_ext
 
         ext_build = extension_build(types.SimpleNamespace(ext=httpbin_ext))
     except ImportError as exc:
         ext_build = f"not importable ({exc})"
-    commit = _git("rev-parse", "--short", "HEAD") or os.environ.get("GIT_COMMIT", "")
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
-    return {
-        "nproc": affinity,
-        "cpu_count": os.cpu_count(),
-        "cpu_model": _cpu_model(),
-        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": sys.version.replace("\n", " "),
-        "platform": platform.platform(),
-        "packages": {
-            dist: _version(dist)
-            for dist in (
-                "httpbin-ext",
-                "httpbin",
-                "Flask",
-                "Werkzeug",
-                "flask-orjson",
-                "orjson",
-                "gunicorn",
-                "granian",
-                "matplotlib",
-            )
-        },
-        "wrk": wrk_version(wrk),
-        "extension_build": ext_build,
-        "git": f"{commit}{' (dirty tree)' if dirty else ''}" if commit else "unknown",
-    }
+    notes = common_machine_notes(
+        (
+            "httpbin-ext",
+            "httpbin",
+            "Flask",
+            "Werkzeug",
+            "flask-orjson",
+            "orjson",
+            "gunicorn",
+            "granian",
+            "matplotlib",
+        )
+    )
+    notes["wrk"] = wrk_version(wrk)
+    notes["extension_build"] = ext_build
+    return notes
 
 
 def _fmt_rps(x: float | None) -> str:
@@ -1125,19 +1109,6 @@ def write_chart(
 
 # --------------------------------------------------------------------------------------------
 # CLI
-
-
-def _csv(choices: tuple[str, ...]) -> Callable[[str], list[str]]:
-    def parse(value: str) -> list[str]:
-        items = [x.strip() for x in value.split(",") if x.strip()]
-        bad = [x for x in items if x not in choices]
-        if bad or not items:
-            raise argparse.ArgumentTypeError(
-                f"choose from {', '.join(choices)} (comma-separated), not {value!r}"
-            )
-        return items
-
-    return parse
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
