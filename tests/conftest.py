@@ -50,8 +50,9 @@ def outcome(fn: Callable[[], Any]) -> tuple[Any, ...]:
     """Run ``fn`` and describe what happened in a comparable form.
 
     ``("ok", result)``, or ``("raise", exception class, message)``. Messages are compared
-    except where they are not deterministic: ``RecursionError`` (depends on the stack) and
-    ``UnicodeEncodeError`` (only its ``reason`` is compared). A Rust panic fails the test.
+    except where they are not deterministic: ``RecursionError`` (depends on the stack). A
+    ``UnicodeEncodeError`` is compared by its fields (the text it failed on included). A Rust
+    panic fails the test.
     """
     try:
         return ("ok", fn())
@@ -63,7 +64,7 @@ def outcome(fn: Callable[[], Any]) -> tuple[Any, ...]:
         if isinstance(exc, RecursionError):
             return ("raise", type(exc), None)
         if isinstance(exc, UnicodeEncodeError):
-            return ("raise", type(exc), exc.encoding, exc.reason)
+            return ("raise", type(exc), exc.encoding, exc.reason, exc.start, exc.end, exc.object)
         return ("raise", type(exc), str(exc))
 
 

@@ -348,8 +348,9 @@ def test_defaults_are_json_defaults(capture):
 
 @pytest.mark.parametrize("opts", ALL_OPTIONS[::5], ids=options_id)
 def test_newline(capture, opts):
+    # newline=True is Flask's response body: f"{dumps(obj)}\n", encoded as a whole.
     for obj in [None, [1, 2], {"a": "é"}, "\ud800", {"b": [], "a": {}}]:
-        want = capture(lambda obj=obj: expected(obj, **opts) + b"\n")
+        want = capture(lambda obj=obj: f"{json.dumps(obj, **opts)}\n".encode())
         assert capture(lambda obj=obj: _native.dumps(obj, newline=True, **opts)) == want
         assert capture(lambda obj=obj: _native.dumps(obj, newline=False, **opts)) == capture(
             lambda obj=obj: expected(obj, **opts)

@@ -2,10 +2,8 @@
 
 Every test compares with the Python reference (``json.dumps(...).encode()``, ``json.loads``,
 httpbin) by the same rules as the harness that found it (``conftest.outcome``: results, or
-exception class and message). Findings whose fix belongs in the Rust sources are marked
-``xfail(strict=True)`` with the finding's id: they fail today, and XPASS (so: fail) once the
-fix lands, which is the signal to drop the mark. ``fuzz/atheris/README.md`` lists the findings
-and the fixes they need.
+exception class and message). All of F1–F6 are fixed; ``fuzz/atheris/README.md`` describes
+each finding and its fix.
 """
 
 from __future__ import annotations
@@ -21,10 +19,6 @@ from werkzeug.datastructures import MultiDict
 from httpbin_ext import _native
 
 NAN = float("nan")
-
-
-def needs_rust_fix(finding: str, what: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"fuzz finding {finding}: {what} (src/ fix)")
 
 
 def json_bytes(obj: Any, **opts: Any) -> bytes:
@@ -155,7 +149,6 @@ F3_CASES = [
 ]
 
 
-@needs_rust_fix("F3", "indent mode tests emptiness by storage, json by truthiness")
 @pytest.mark.parametrize("make", F3_CASES, ids=range(len(F3_CASES)))
 @pytest.mark.parametrize("opts", [{"indent": 1}, {"indent": 2, "sort_keys": True}], ids=repr)
 def test_f3_indent_emptiness_is_truthiness(capture, make, opts):
@@ -190,21 +183,18 @@ F4_CASES = [
 ]
 
 
-@needs_rust_fix("F4", "items() non-pairs rejected before the earlier pairs are encoded")
 @pytest.mark.parametrize(("fake", "opts"), F4_CASES, ids=repr)
 @pytest.mark.parametrize("indent", [None, 2])
 def test_f4_items_pairs_checked_lazily(capture, fake, opts, indent):
     same(capture, lambda: ItemsDict(list(fake)), indent=indent, **opts)
 
 
-@needs_rust_fix("F4", "a list pair (compact mode) rejected before the earlier pairs")
 def test_f4_list_pair_after_failing_value_compact(capture):
     # The C encoder wants tuples: ["b", 1] is "items must return 2-tuples", but only when
     # reached; the complex value before it raises first.
     same(capture, lambda: ItemsDict([("a", 1j), ["b", 1]]))
 
 
-@needs_rust_fix("F4", "default not called for pairs before a non-pair")
 def test_f4_default_runs_for_earlier_pairs(capture):
     calls = {"json": 0, "ours": 0}
 
@@ -279,7 +269,6 @@ def _same_with_default(capture: Callable, make: Callable, **opts: Any) -> None:
     assert got == want, f"json: {want!r:.300}\nours: {got!r:.300}"
 
 
-@needs_rust_fix("F5", "indent mode snapshots list/dict subclasses, json iterates them live")
 @pytest.mark.parametrize("case", list(F5_CASES))
 def test_f5_indent_mutation_of_subclasses(capture, case):
     _same_with_default(capture, F5_CASES[case], indent=1)
@@ -297,7 +286,6 @@ def test_f5_compact_mode_agrees(capture, case):
 # (and could even succeed where json raises).
 
 
-@needs_rust_fix("F6", "lone-surrogate fallback re-runs json.dumps: default called twice")
 @pytest.mark.parametrize("indent", [None, 1])
 def test_f6_default_called_once(capture, indent):
     calls = {"json": 0, "ours": 0}
@@ -332,13 +320,11 @@ F6_MUTATING = {
 }
 
 
-@needs_rust_fix("F6", "lone-surrogate fallback re-encodes an object that default mutated")
 @pytest.mark.parametrize("case", list(F6_MUTATING))
 def test_f6_fallback_sees_mutated_object(capture, case):
     _same_with_default(capture, F6_MUTATING[case], ensure_ascii=False)
 
 
-@needs_rust_fix("F6", "the fallback's result also lacks newline=True's b'\\n'")
 def test_f6_fallback_keeps_newline(capture):
     make = F6_MUTATING["dict, default pops the surrogate"]
 
@@ -346,6 +332,6 @@ def test_f6_fallback_keeps_newline(capture):
         obj, default = make()
         return encode(obj, default=default, ensure_ascii=False)
 
-    want = capture(lambda: run(json_bytes) + b"\n")
+    want = capture(lambda: (run(json.dumps) + "\n").encode())
     got = capture(lambda: run(lambda o, **kw: _native.dumps(o, newline=True, **kw)))
     assert got == want

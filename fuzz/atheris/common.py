@@ -35,7 +35,7 @@ def is_panic(exc: BaseException) -> bool:
 def outcome(fn: Callable[[], Any]) -> tuple[Any, ...]:
     """Like tests/conftest.py's ``outcome``: ``("ok", value)`` or ``("raise", cls, message)``.
 
-    RecursionError's message is not compared, UnicodeEncodeError only by encoding and reason.
+    RecursionError's message is not compared; UnicodeEncodeError is compared by its fields.
     A pyo3 PanicException is always a finding.
     """
     try:
@@ -48,7 +48,7 @@ def outcome(fn: Callable[[], Any]) -> tuple[Any, ...]:
         if isinstance(exc, RecursionError):
             return ("raise", type(exc), None)
         if isinstance(exc, UnicodeEncodeError):
-            return ("raise", type(exc), exc.encoding, exc.reason)
+            return ("raise", type(exc), exc.encoding, exc.reason, exc.start, exc.end, exc.object)
         return ("raise", type(exc), str(exc))
 
 

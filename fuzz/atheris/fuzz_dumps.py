@@ -703,23 +703,24 @@ def _has_surrogate(x: Any) -> bool:
 def classify(
     gen: Gen, opts: dict[str, Any], want: tuple[Any, ...], got: tuple[Any, ...], gen_b: Gen
 ) -> str | None:
-    """The id of a known finding (see tests/test_fuzz_regressions.py), to group reports."""
+    """Which fixed finding a difference looks like (all of F1–F6 are fixed and pinned by
+    tests/test_fuzz_regressions.py), to group reports; ``None`` for something new."""
     if (
         opts.get("ensure_ascii") is False
         and opts.get("default") is not None
         and (gen.default_calls < gen_b.default_calls or UnicodeEncodeError in (want[1], got[1]))
     ):
-        return "KNOWN F6: lone-surrogate fallback re-runs json.dumps (default called twice)"
+        return "REGRESSION F6: lone-surrogate fallback re-runs json.dumps (default called twice)"
     if gen.mutating and gen.subclassed and opts.get("indent") is not None:
-        return "KNOWN F5: indent mode snapshots list/dict subclasses, json iterates them live"
+        return "REGRESSION F5: indent mode snapshots list/dict subclasses, json iterates them live"
     if gen.bad_args:
-        return "KNOWN F2: wrong-typed indent/separators rejected where json never uses them"
+        return "REGRESSION F2: wrong-typed indent/separators rejected where json never uses them"
     if (
         got[0] == "raise"
         and got[1] is UnicodeEncodeError
         and (_has_surrogate(opts.get("indent")) or _has_surrogate(opts.get("separators")))
     ):
-        return "KNOWN F1: lone surrogate in indent/separators raises eagerly"
+        return "REGRESSION F1: lone surrogate in indent/separators raises eagerly"
     unpack = (
         "items must return 2-tuples",
         "not enough values to unpack",
@@ -730,15 +731,16 @@ def classify(
         (got[0] == "raise" and str(got[2]).startswith(unpack))
         or (want[0] == "raise" and str(want[2]).startswith(unpack))
     ):
-        return "KNOWN F4: items() non-pairs rejected before the earlier pairs are encoded"
+        return "REGRESSION F4: items() non-pairs rejected before the earlier pairs are encoded"
     if gen.truthiness and opts.get("indent") is not None:
-        return "KNOWN F3: indent mode tests container emptiness by storage, json by truthiness"
+        return "REGRESSION F3: indent mode tests container emptiness by storage, json by truthiness"
     return None
 
 
 def check(data: bytes) -> None:
     obj_a, opts, newline, gen = build(data)
-    want = common.outcome(lambda: json.dumps(obj_a, **opts).encode() + (b"\n" if newline else b""))
+    # newline=True is Flask's body: f"{json.dumps(obj)}\n", encoded as a whole.
+    want = common.outcome(lambda: (json.dumps(obj_a, **opts) + ("\n" if newline else "")).encode())
     obj_b, opts_b, _, gen_b = build(data)
     if newline:
         got = common.outcome(lambda: httpbin_ext.dumps(obj_b, newline=True, **opts_b))

@@ -11,7 +11,7 @@ mod string;
 use std::borrow::Cow;
 use std::cell::Cell;
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PySystemError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyString, PyTuple};
@@ -185,16 +185,13 @@ pub fn dumps_bytes<'py>(
     let result = encoder.encode(obj.as_ptr());
     let unencodable = encoder.unencodable;
     let mut scratch = encoder.scratch;
-    if result.is_ok() && unencodable {
-        if scratch.reset(KEEP_BUFFER_BYTES) {
-            SCRATCH.set(scratch);
-        }
-        return encode_with_json(py, obj, &args, newline);
-    }
     let bytes = result.and_then(|()| {
         let out = &mut scratch.out;
         if newline {
             out.push(b'\n');
+        }
+        if unencodable {
+            return Err(unencodable_error(py, out));
         }
         // SAFETY: pointer/length of a live Vec; PyBytes copies them.
         unsafe {
@@ -212,9 +209,8 @@ pub fn dumps_bytes<'py>(
     bytes
 }
 
-/// `json.dumps(obj, ...).encode()` by json itself, for what the native path leaves to it:
-/// lone surrogates with `ensure_ascii=False` (`json.dumps` succeeds and `.encode()` fails) and
-/// `indent`/`separators` it cannot convert. Rare, so the cost does not matter.
+/// `json.dumps(obj, ...).encode()` by json itself, for `indent`/`separators` the native path
+/// cannot convert. Rare, so the cost does not matter.
 #[cold]
 fn encode_with_json<'py>(
     py: Python<'py>,
@@ -235,6 +231,29 @@ fn encode_with_json<'py>(
         text = text.add("\n")?;
     }
     Ok(text.call_method0("encode")?.cast_into::<PyBytes>()?)
+}
+
+/// The error `json.dumps(...).encode()` raises for output holding lone surrogates (written
+/// in their `surrogatepass` form): the same text, encoded the same way, so the same message,
+/// positions and `.object`.
+#[cold]
+fn unencodable_error(py: Python<'_>, out: &[u8]) -> PyErr {
+    // SAFETY: pointer/length of a live slice; both calls return a new object or NULL.
+    unsafe {
+        let text = ffi::PyUnicode_DecodeUTF8(
+            out.as_ptr().cast(),
+            out.len() as ffi::Py_ssize_t,
+            c"surrogatepass".as_ptr(),
+        );
+        if text.is_null() {
+            return PyErr::fetch(py);
+        }
+        let text = Bound::from_owned_ptr(py, text);
+        match Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_AsUTF8String(text.as_ptr())) {
+            Err(err) => err,
+            Ok(_) => PySystemError::new_err("no lone surrogate in output flagged as unencodable"),
+        }
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

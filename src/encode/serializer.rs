@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use pyo3::exceptions::{PyRecursionError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 use super::obtype::{ob_type, ObType};
 use super::{number, string};
@@ -237,15 +238,18 @@ impl<'a, 'py> Encoder<'a, 'py> {
     }
 
     /// list, tuple and their subclasses (namedtuple included). Exact lists and tuples are read
-    /// in place; a subclass is iterated first (`PySequence_Fast`, so an overridden `__iter__`
-    /// counts), as json's C encoder does. A list's length is re-read each step: `default`
-    /// may mutate it.
+    /// in place; in compact mode a subclass is iterated first (`PySequence_Fast`, so an
+    /// overridden `__iter__` counts), as json's C encoder does. A list's length is re-read each
+    /// step: `default` may mutate it.
     fn encode_sequence(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         // SAFETY: GIL held; `obj` is a live list/tuple (checked by ob_type). `items` holds a
         // strong reference, so it stays alive even if `default` drops every other one.
         unsafe {
-            let items = if ffi::PyList_CheckExact(obj) != 0 || ffi::PyTuple_CheckExact(obj) != 0 {
+            let exact = ffi::PyList_CheckExact(obj) != 0 || ffi::PyTuple_CheckExact(obj) != 0;
+            let items = if exact {
                 Bound::from_borrowed_ptr(self.py, obj)
+            } else if self.opts.indent.is_some() {
+                return self.encode_sequence_live(obj);
             } else {
                 Bound::from_owned_ptr_or_err(
                     self.py,
@@ -288,35 +292,79 @@ impl<'a, 'py> Encoder<'a, 'py> {
         }
     }
 
+    /// A list/tuple subclass with `indent`, as json's Python encoder writes it: `if not lst`
+    /// (so `__bool__`/`__len__` decide), then `for value in lst` on the live object. Its `[`
+    /// goes out with the first value, so a truthy sequence that yields nothing is `"\n]"`.
+    #[cold]
+    unsafe fn encode_sequence_live(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        if !self.is_truthy(obj)? {
+            self.scratch.out.extend_from_slice(b"[]");
+            return Ok(());
+        }
+        self.enter_marker(obj)?;
+        let iter = Bound::from_owned_ptr_or_err(self.py, ffi::PyObject_GetIter(obj))?;
+        self.indent_level += 1;
+        let mut first = true;
+        while let Some(item) = self.next_item(&iter)? {
+            if first {
+                first = false;
+                self.scratch.out.push(b'[');
+                self.write_newline_indent();
+            } else {
+                self.item_separator();
+            }
+            self.encode_inline(item.as_ptr())?;
+        }
+        self.close_level();
+        self.scratch.out.push(b']');
+        self.scratch.path.pop();
+        Ok(())
+    }
+
+    /// `bool(obj)`, which may run Python code and raise.
+    unsafe fn is_truthy(&self, obj: *mut ffi::PyObject) -> PyResult<bool> {
+        match ffi::PyObject_IsTrue(obj) {
+            -1 => Err(PyErr::fetch(self.py)),
+            truth => Ok(truth != 0),
+        }
+    }
+
+    /// The iterator's next item; `None` once exhausted.
+    unsafe fn next_item(&self, iter: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let item = ffi::PyIter_Next(iter.as_ptr());
+        if !item.is_null() {
+            return Ok(Some(Bound::from_owned_ptr(self.py, item)));
+        }
+        match PyErr::take(self.py) {
+            Some(err) => Err(err),
+            None => Ok(None),
+        }
+    }
+
     fn encode_dict(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         // SAFETY: GIL held; `obj` is a live dict (or subclass).
         unsafe {
             let _alive = Bound::from_borrowed_ptr(self.py, obj);
-            if (*(obj as *mut ffi::PyDictObject)).ma_used == 0 {
+            let exact = ffi::PyDict_CheckExact(obj) != 0;
+            // json's C encoder (compact) reads the storage size, its Python encoder (indent)
+            // asks `not dct`, which a subclass may override.
+            let empty = if exact || self.opts.indent.is_none() {
+                (*(obj as *mut ffi::PyDictObject)).ma_used == 0
+            } else {
+                !self.is_truthy(obj)?
+            };
+            if empty {
                 self.scratch.out.extend_from_slice(b"{}");
                 return Ok(());
             }
             self.enter_marker(obj)?;
             self.scratch.out.push(b'{');
             self.open_level();
-            if self.opts.indent.is_some() && !self.opts.sort_keys && ffi::PyDict_CheckExact(obj) != 0 {
-                self.write_dict_live(obj)?;
-                self.close_level();
-                self.scratch.out.push(b'}');
-                self.scratch.path.pop();
-                return Ok(());
+            if exact {
+                self.write_exact_dict(obj)?;
+            } else {
+                self.write_items_python(obj)?;
             }
-            let mut items = self.scratch.item_pool.pop().unwrap_or_default();
-            let result = match self.collect_items(obj, &mut items) {
-                Ok(()) => self.write_items(&items),
-                Err(err) => Err(err),
-            };
-            for (key, value) in items.drain(..) {
-                ffi::Py_DECREF(key);
-                ffi::Py_DECREF(value);
-            }
-            self.scratch.item_pool.push(items);
-            result?;
             self.close_level();
             self.scratch.out.push(b'}');
             self.scratch.path.pop();
@@ -324,71 +372,109 @@ impl<'a, 'py> Encoder<'a, 'py> {
         }
     }
 
-    /// The (key, value) pairs json would write, in json's order: a snapshot of an exact dict
-    /// (sorted here when every key is an exact str), else `list(obj.items())` sorted by Python.
-    unsafe fn collect_items(&mut self, obj: *mut ffi::PyObject, items: &mut Vec<Item>) -> PyResult<()> {
-        if ffi::PyDict_CheckExact(obj) != 0 {
-            let mut pos: ffi::Py_ssize_t = 0;
-            let mut key = std::ptr::null_mut();
-            let mut value = std::ptr::null_mut();
-            let mut all_str = true;
-            let mut all_ascii = true;
-            while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
-                let is_str = ffi::PyUnicode_CheckExact(key) != 0;
-                all_str &= is_str;
-                all_ascii &= is_str && ffi::PyUnicode_IS_COMPACT_ASCII(key) != 0;
-                items.push((owned(key), owned(value)));
-            }
-            if !self.opts.sort_keys {
-                return Ok(());
-            }
-            // Dict keys are unique, so an unstable sort gives json's order.
-            if all_ascii {
-                items.sort_unstable_by(|a, b| string::ascii_bytes(a.0).cmp(string::ascii_bytes(b.0)));
-                return Ok(());
-            }
-            if all_str {
-                items.sort_unstable_by(|a, b| string::compare(a.0, b.0));
-                return Ok(());
-            }
-            for (key, value) in items.drain(..) {
-                ffi::Py_DECREF(key);
-                ffi::Py_DECREF(value);
-            }
+    /// An exact dict: live (indent, unsorted), or a snapshot of its items, sorted here when
+    /// every key is an exact str; other keys are sorted by Python.
+    unsafe fn write_exact_dict(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        if self.opts.indent.is_some() && !self.opts.sort_keys {
+            return self.write_dict_live(obj);
         }
-        self.collect_items_python(obj, items)
+        let mut items = self.scratch.item_pool.pop().unwrap_or_default();
+        let snapshot = self.snapshot_items(obj, &mut items);
+        let result = if snapshot { self.write_items(&items) } else { Ok(()) };
+        for (key, value) in items.drain(..) {
+            ffi::Py_DECREF(key);
+            ffi::Py_DECREF(value);
+        }
+        self.scratch.item_pool.push(items);
+        if !snapshot {
+            return self.write_items_python(obj);
+        }
+        result
     }
 
-    /// json's own path: `PyMapping_Items` (an overridden `items()` is honoured, e.g. werkzeug's
-    /// MultiDict) and `list.sort()` (ints numerically; mixed key types raise TypeError).
-    #[cold]
-    unsafe fn collect_items_python(
-        &mut self,
-        obj: *mut ffi::PyObject,
-        items: &mut Vec<Item>,
-    ) -> PyResult<()> {
-        let py = self.py;
-        let list = Bound::from_owned_ptr_or_err(py, ffi::PyMapping_Items(obj))?;
-        if self.opts.sort_keys && ffi::PyList_Sort(list.as_ptr()) != 0 {
-            return Err(PyErr::fetch(py));
+    /// The items of an exact dict in json's order (`PyDict_Items`, then sorted when asked):
+    /// `false`, with `items` left empty, when some key is not an exact str and Python must sort.
+    unsafe fn snapshot_items(&mut self, obj: *mut ffi::PyObject, items: &mut Vec<Item>) -> bool {
+        let mut pos: ffi::Py_ssize_t = 0;
+        let mut key = std::ptr::null_mut();
+        let mut value = std::ptr::null_mut();
+        let mut all_str = true;
+        let mut all_ascii = true;
+        while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
+            let is_str = ffi::PyUnicode_CheckExact(key) != 0;
+            all_str &= is_str;
+            all_ascii &= is_str && ffi::PyUnicode_IS_COMPACT_ASCII(key) != 0;
+            items.push((owned(key), owned(value)));
         }
-        let mut index = 0;
-        while index < ffi::PyList_GET_SIZE(list.as_ptr()) {
-            let pair = ffi::PyList_GET_ITEM(list.as_ptr(), index);
-            if ffi::PyTuple_Check(pair) != 0 && ffi::PyTuple_GET_SIZE(pair) == 2 {
-                items.push((
-                    owned(ffi::PyTuple_GET_ITEM(pair, 0)),
-                    owned(ffi::PyTuple_GET_ITEM(pair, 1)),
-                ));
-            } else if self.opts.indent.is_none() {
-                return Err(PyValueError::new_err("items must return 2-tuples"));
-            } else {
-                // json's Python encoder (indent) unpacks `for key, value in items`.
-                items.push(unpack_pair(&Bound::from_borrowed_ptr(py, pair))?);
+        if !self.opts.sort_keys {
+            return true;
+        }
+        // Dict keys are unique, so an unstable sort gives json's order.
+        if all_ascii {
+            items.sort_unstable_by(|a, b| string::ascii_bytes(a.0).cmp(string::ascii_bytes(b.0)));
+            return true;
+        }
+        if all_str {
+            items.sort_unstable_by(|a, b| string::compare(a.0, b.0));
+            return true;
+        }
+        for (key, value) in items.drain(..) {
+            ffi::Py_DECREF(key);
+            ffi::Py_DECREF(value);
+        }
+        false
+    }
+
+    /// json's own paths, pair by pair (a pair's error comes after the pairs before it are
+    /// written, `default` calls included), for dict subclasses and keys only Python can sort:
+    /// - compact (C encoder): `PyMapping_Items` (an overridden `items()` counts, e.g. werkzeug's
+    ///   MultiDict; an exact list it returns is used, and sorted, in place), `list.sort()`,
+    ///   then 2-tuples only;
+    /// - indent, sorted: `sorted(dct.items())`, then `key, value = pair`;
+    /// - indent, unsorted: `for key, value in dct.items()`, live.
+    #[cold]
+    unsafe fn write_items_python(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        let py = self.py;
+        let items = if self.opts.indent.is_none() {
+            let list = Bound::from_owned_ptr_or_err(py, ffi::PyMapping_Items(obj))?;
+            if self.opts.sort_keys && ffi::PyList_Sort(list.as_ptr()) != 0 {
+                return Err(PyErr::fetch(py));
             }
-            index += 1;
+            list
+        } else {
+            let view = Bound::from_borrowed_ptr(py, obj).call_method0(pyo3::intern!(py, "items"))?;
+            if self.opts.sort_keys {
+                let list = Bound::from_owned_ptr_or_err(py, ffi::PySequence_List(view.as_ptr()))?;
+                if ffi::PyList_Sort(list.as_ptr()) != 0 {
+                    return Err(PyErr::fetch(py));
+                }
+                list
+            } else {
+                view
+            }
+        };
+        let iter = Bound::from_owned_ptr_or_err(py, ffi::PyObject_GetIter(items.as_ptr()))?;
+        let mut first = true;
+        while let Some(pair) = self.next_item(&iter)? {
+            let (key, value) = self.key_and_value(&pair)?;
+            self.write_item(key.as_ptr(), value.as_ptr(), &mut first)?;
         }
         Ok(())
+    }
+
+    /// One pair from `items()`: the C encoder (compact) wants 2-tuples, the Python encoder
+    /// (indent) unpacks anything with two items.
+    fn key_and_value(&self, pair: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        if let Ok(tuple) = pair.cast::<PyTuple>() {
+            let exact = pair.is_exact_instance_of::<PyTuple>();
+            if tuple.len() == 2 && (exact || self.opts.indent.is_none()) {
+                return Ok((tuple.get_item(0)?, tuple.get_item(1)?));
+            }
+        }
+        if self.opts.indent.is_none() {
+            return Err(PyValueError::new_err("items must return 2-tuples"));
+        }
+        unpack_pair(pair)
     }
 
     fn write_items(&mut self, items: &[Item]) -> PyResult<()> {
@@ -529,7 +615,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
 /// `key, value = pair`, with Python's errors.
 #[cold]
-fn unpack_pair(pair: &Bound<'_, PyAny>) -> PyResult<Item> {
+fn unpack_pair<'py>(pair: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let Ok(iter) = pair.try_iter() else {
         let name = pair.get_type().name()?;
         return Err(PyTypeError::new_err(format!(
@@ -543,12 +629,12 @@ fn unpack_pair(pair: &Bound<'_, PyAny>) -> PyResult<Item> {
             return Err(PyValueError::new_err("too many values to unpack (expected 2)"));
         }
     }
-    match values.as_slice() {
-        // SAFETY: new strong references to live objects, released with the dict's items.
-        [key, value] => Ok(unsafe { (owned(key.as_ptr()), owned(value.as_ptr())) }),
+    let count = values.len();
+    let mut values = values.into_iter();
+    match (values.next(), values.next()) {
+        (Some(key), Some(value)) => Ok((key, value)),
         _ => Err(PyValueError::new_err(format!(
-            "not enough values to unpack (expected 2, got {})",
-            values.len()
+            "not enough values to unpack (expected 2, got {count})"
         ))),
     }
 }

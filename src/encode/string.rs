@@ -41,8 +41,9 @@ pub unsafe fn ascii_bytes<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
     std::slice::from_raw_parts((obj as *mut ffi::PyASCIIObject).offset(1) as *const u8, len)
 }
 
-/// Writes `obj` as a quoted JSON string. Sets `unencodable` (and writes `""`) for a string
-/// that UTF-8 output cannot carry (lone surrogates with `ensure_ascii=False`).
+/// Writes `obj` as a quoted JSON string. Sets `unencodable` for a string that UTF-8 output
+/// cannot carry (lone surrogates with `ensure_ascii=False`), which is still written in full,
+/// its surrogates in the `surrogatepass` form.
 ///
 /// # Safety
 /// `obj` must be a live `str` (or subclass) instance and the GIL held.
@@ -77,7 +78,7 @@ enum Source<'a> {
 const UTF8_CACHE_MAX_UNITS: isize = 64 * 1024;
 
 impl Source<'_> {
-    /// `false` when the string cannot be written (a lone surrogate in UTF-8 output).
+    /// `false` when the string held a lone surrogate that UTF-8 output cannot carry.
     fn escape(&self, out: &mut Vec<u8>) -> bool {
         match self {
             Source::Ascii(Units::Latin1(u)) => escape::escape_latin1_ascii(out, u),
@@ -125,9 +126,8 @@ unsafe fn write_str_general(
     } else if ffi::PyUnicode_GET_LENGTH(obj) >= UTF8_CACHE_MAX_UNITS {
         Source::UnitsToUtf8(units(obj))
     } else {
-        // UTF-8 output: CPython caches the UTF-8 form. A lone surrogate cannot be encoded;
-        // `json.dumps(...).encode()` only fails at the end (after any error json itself would
-        // raise), so note it, write nothing, and let the caller decide once done.
+        // UTF-8 output: CPython caches the UTF-8 form, which a lone surrogate prevents. Then
+        // transcode the code units (they write it in the surrogatepass form).
         let mut size: ffi::Py_ssize_t = 0;
         let data = ffi::PyUnicode_AsUTF8AndSize(obj, &mut size);
         if data.is_null() {
@@ -135,26 +135,22 @@ unsafe fn write_str_general(
             if !err.is_instance_of::<pyo3::exceptions::PyUnicodeEncodeError>(py) {
                 return Err(err);
             }
-            *unencodable = true;
-            out.extend_from_slice(b"\"\"");
-            return Ok(());
+            Source::UnitsToUtf8(units(obj))
+        } else {
+            let bytes = std::slice::from_raw_parts(data as *const u8, size as usize);
+            Source::Utf8(std::str::from_utf8_unchecked(bytes))
         }
-        let bytes = std::slice::from_raw_parts(data as *const u8, size as usize);
-        Source::Utf8(std::str::from_utf8_unchecked(bytes))
     };
-    let start = out.len();
     out.push(b'"');
     // The string (and its cached UTF-8) stays alive while the GIL is released: we own a
     // reference, and `str` is immutable.
     let _keep = Bound::from_borrowed_ptr(py, obj);
-    if gil::detach_if_large(py, source.len(), || source.escape(out)) {
-        out.push(b'"');
-    } else {
-        // A lone surrogate met while transcoding: as above, `""` and let the caller decide.
-        out.truncate(start);
-        out.extend_from_slice(b"\"\"");
+    if !gil::detach_if_large(py, source.len(), || source.escape(out)) {
+        // `json.dumps(...).encode()` only fails at the end, after any error json itself
+        // would raise: note it and let the caller decide once done.
         *unencodable = true;
     }
+    out.push(b'"');
     Ok(())
 }
 

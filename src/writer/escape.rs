@@ -346,8 +346,13 @@ pub fn escape_ucs4_ascii(out: &mut Vec<u8>, units: &[u32]) {
 
 /// `ensure_ascii=False` escaping of UTF-8 text, without the quotes.
 pub fn escape_utf8(out: &mut Vec<u8>, text: &str) {
-    // Bytes >= 0x80 are copied, so any split of the bytes escapes the same.
-    for chunk in text.as_bytes().chunks(ESCAPE_CHUNK) {
+    escape_utf8_bytes(out, text.as_bytes());
+}
+
+/// [`escape_utf8`] of UTF-8 that may hold encoded surrogates: bytes >= 0x80 are copied, so any
+/// split of the bytes escapes the same, and so does the generalized form.
+fn escape_utf8_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    for chunk in bytes.chunks(ESCAPE_CHUNK) {
         out.reserve(chunk.len() * 6 + 16);
         // SAFETY: capacity reserved as `escape_raw` requires.
         unsafe {
@@ -360,21 +365,34 @@ pub fn escape_utf8(out: &mut Vec<u8>, text: &str) {
 
 /// `ensure_ascii=False` escaping straight from a `str`'s code units, a chunk at a time
 /// through a small UTF-8 buffer. For long strings this replaces CPython's cached UTF-8 form,
-/// which would stay attached to the string and double its memory. `false` at a lone
-/// surrogate, which UTF-8 cannot carry (what was written is then to be discarded).
+/// which would stay attached to the string and double its memory.
+///
+/// A lone surrogate, which UTF-8 cannot carry, is written in the 3-byte form Python's
+/// `surrogatepass` gives, so the output is still complete: `false` says there was one, and
+/// the caller raises the error `json.dumps(...).encode()` would from the whole output.
 pub fn escape_units_utf8<U: Copy + Into<u32>>(out: &mut Vec<u8>, units: &[U]) -> bool {
-    let mut text = String::with_capacity(ESCAPE_CHUNK * 4);
+    let mut text = Vec::with_capacity(ESCAPE_CHUNK * 4);
+    let mut encodable = true;
     for chunk in units.chunks(ESCAPE_CHUNK) {
         text.clear();
         for &unit in chunk {
-            match char::from_u32(unit.into()) {
-                Some(c) => text.push(c),
-                None => return false,
+            let cp = unit.into();
+            match char::from_u32(cp) {
+                Some(c) => text.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                None => {
+                    // Only surrogates: a Python str holds no code point above U+10FFFF.
+                    encodable = false;
+                    text.extend_from_slice(&[
+                        0xe0 | ((cp >> 12) & 0x0f) as u8,
+                        0x80 | ((cp >> 6) & 0x3f) as u8,
+                        0x80 | (cp & 0x3f) as u8,
+                    ]);
+                }
             }
         }
-        escape_utf8(out, &text);
+        escape_utf8_bytes(out, &text);
     }
-    true
+    encodable
 }
 
 #[cfg(test)]
@@ -537,7 +555,7 @@ mod tests {
         assert!(plain.capacity() <= bound, "reserved {} > {bound}", plain.capacity());
     }
 
-    /// From code units, the same bytes as from the UTF-8 text; lone surrogates refused.
+    /// From code units, the same bytes as from the UTF-8 text; lone surrogates flagged.
     #[test]
     fn units_to_utf8_matches_text() {
         let text: String = (0..3 * ESCAPE_CHUNK as u32)
@@ -555,7 +573,17 @@ mod tests {
         let mut expected = Vec::new();
         escape_utf8(&mut expected, &latin1.iter().map(|&b| b as char).collect::<String>());
         assert_eq!(out, expected);
-        assert!(!escape_units_utf8(&mut Vec::new(), &[0x41u16, 0xd800, 0x42]));
-        assert!(!escape_units_utf8(&mut Vec::new(), &[0xdfffu32]));
+    }
+
+    /// A lone surrogate is written in its 3-byte (surrogatepass) form and flagged; a pair of
+    /// them stays two code points, as in a Python str.
+    #[test]
+    fn units_to_utf8_writes_surrogates_and_flags_them() {
+        let mut out = Vec::new();
+        assert!(!escape_units_utf8(&mut out, &[0x41u16, 0xd800, 0x22, 0xd83d, 0xde00, 0x0a]));
+        assert_eq!(out, b"A\xed\xa0\x80\\\"\xed\xa0\xbd\xed\xb8\x80\\n");
+        let mut out = Vec::new();
+        assert!(!escape_units_utf8(&mut out, &[0xdfffu32]));
+        assert_eq!(out, b"\xed\xbf\xbf");
     }
 }
