@@ -330,18 +330,169 @@ unsafe fn escape_blocks<const ASCII: bool>(_src: *const u8, _len: usize, dst: *m
 
 /// `ensure_ascii=True` escaping of UCS-2 code units (lone surrogates written as escapes).
 pub fn escape_ucs2_ascii(out: &mut Vec<u8>, units: &[u16]) {
-    out.reserve(units.len() + 2);
-    for &unit in units {
-        write_escaped_code_point(out, unit as u32);
-    }
+    escape_wide_ascii(out, units);
 }
 
 /// `ensure_ascii=True` escaping of UCS-4 code points.
 pub fn escape_ucs4_ascii(out: &mut Vec<u8>, units: &[u32]) {
-    out.reserve(units.len() + 2);
-    for &unit in units {
-        write_escaped_code_point(out, unit);
+    escape_wide_ascii(out, units);
+}
+
+/// A code unit of a UCS-2 or UCS-4 string.
+trait WideUnit: Copy + Into<u32> {
+    /// Most output bytes one unit can need: `\uXXXX`, or a surrogate pair of them.
+    const MAX_ESCAPED: usize;
+    /// Units in a 16-byte block.
+    const PER_BLOCK: usize;
+    /// Stores the low bytes of the `PER_BLOCK` units at `src` to `dst` (up to 8 bytes) and
+    /// returns how many leading units are printable ASCII that need no escape.
+    ///
+    /// # Safety
+    /// `PER_BLOCK` units readable at `src`; 8 bytes writable at `dst`.
+    unsafe fn clean_prefix(src: *const Self, dst: *mut u8) -> usize;
+}
+
+#[cfg(target_arch = "x86_64")]
+impl WideUnit for u16 {
+    const MAX_ESCAPED: usize = 6;
+    const PER_BLOCK: usize = 8;
+    #[inline(always)]
+    unsafe fn clean_prefix(src: *const u16, dst: *mut u8) -> usize {
+        use std::arch::x86_64::*;
+        let block = _mm_loadu_si128(src as *const __m128i);
+        // Signed compares: units >= 0x8000 are negative, so "< 0x20" catches them too.
+        let special = _mm_or_si128(
+            _mm_or_si128(
+                _mm_cmplt_epi16(block, _mm_set1_epi16(0x20)),
+                _mm_cmpgt_epi16(block, _mm_set1_epi16(0x7e)),
+            ),
+            _mm_or_si128(
+                _mm_cmpeq_epi16(block, _mm_set1_epi16(b'"' as i16)),
+                _mm_cmpeq_epi16(block, _mm_set1_epi16(b'\\' as i16)),
+            ),
+        );
+        _mm_storel_epi64(dst as *mut __m128i, _mm_packus_epi16(block, block));
+        let mask = _mm_movemask_epi8(special) as u32 | 1 << 16;
+        (mask.trailing_zeros() / 2) as usize
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl WideUnit for u32 {
+    const MAX_ESCAPED: usize = 12;
+    const PER_BLOCK: usize = 4;
+    #[inline(always)]
+    unsafe fn clean_prefix(src: *const u32, dst: *mut u8) -> usize {
+        use std::arch::x86_64::*;
+        let block = _mm_loadu_si128(src as *const __m128i);
+        // Code points are at most 0x10FFFF: the signed compares see them as they are.
+        let special = _mm_or_si128(
+            _mm_or_si128(
+                _mm_cmplt_epi32(block, _mm_set1_epi32(0x20)),
+                _mm_cmpgt_epi32(block, _mm_set1_epi32(0x7e)),
+            ),
+            _mm_or_si128(
+                _mm_cmpeq_epi32(block, _mm_set1_epi32(b'"' as i32)),
+                _mm_cmpeq_epi32(block, _mm_set1_epi32(b'\\' as i32)),
+            ),
+        );
+        let bytes = _mm_packus_epi16(_mm_packs_epi32(block, block), block);
+        std::ptr::write_unaligned(dst as *mut i32, _mm_cvtsi128_si32(bytes));
+        let mask = _mm_movemask_epi8(special) as u32 | 1 << 16;
+        (mask.trailing_zeros() / 4) as usize
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+impl WideUnit for u16 {
+    const MAX_ESCAPED: usize = 6;
+    const PER_BLOCK: usize = 8;
+    unsafe fn clean_prefix(_src: *const u16, _dst: *mut u8) -> usize {
+        0
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+impl WideUnit for u32 {
+    const MAX_ESCAPED: usize = 12;
+    const PER_BLOCK: usize = 4;
+    unsafe fn clean_prefix(_src: *const u32, _dst: *mut u8) -> usize {
+        0
+    }
+}
+
+/// `ensure_ascii=True` escaping of wide code units, straight into the buffer: a block of
+/// units at a time, narrowed and stored in one go while they are plain printable ASCII, unit
+/// by unit from the first that is not to the end of the block.
+fn escape_wide_ascii<U: WideUnit>(out: &mut Vec<u8>, units: &[U]) {
+    for chunk in units.chunks(ESCAPE_CHUNK) {
+        out.reserve(chunk.len() * U::MAX_ESCAPED + 16);
+        // SAFETY: room for `MAX_ESCAPED` bytes per unit plus 16 is reserved; a block stores at
+        // most 8 bytes at the output pointer, which advances by at most `MAX_ESCAPED` per unit
+        // consumed; reads stay within `chunk` (whole blocks only while that many remain).
+        unsafe {
+            let start = out.as_mut_ptr().add(out.len());
+            let src = chunk.as_ptr();
+            let len = chunk.len();
+            let mut dst = start;
+            let mut i = 0;
+            while i + U::PER_BLOCK <= len {
+                let clean = U::clean_prefix(src.add(i), dst);
+                dst = dst.add(clean);
+                if clean < U::PER_BLOCK {
+                    // The rest of the block one unit at a time. Resuming the blocks right
+                    // after the escape instead would make each load's address wait on the
+                    // previous block's compare: text that is mostly non-ASCII would run at
+                    // that latency, a unit per block.
+                    for j in i + clean..i + U::PER_BLOCK {
+                        dst = write_escaped_code_point_raw(dst, (*src.add(j)).into());
+                    }
+                }
+                i += U::PER_BLOCK;
+            }
+            while i < len {
+                dst = write_escaped_code_point_raw(dst, (*src.add(i)).into());
+                i += 1;
+            }
+            out.set_len(out.len() + dst.offset_from(start) as usize);
+        }
+    }
+}
+
+/// [`write_escaped_code_point`] at a raw pointer; returns the end of what was written.
+///
+/// # Safety
+/// `dst` must have room for 16 bytes (8 below U+10000).
+#[inline(always)]
+unsafe fn write_escaped_code_point_raw(dst: *mut u8, cp: u32) -> *mut u8 {
+    if cp < 0x80 {
+        if ASCII_ESCAPE[cp as usize] == 0 {
+            *dst = cp as u8;
+            return dst.add(1);
+        }
+        return dst.add(write_byte_escape(dst, cp as u8));
+    }
+    if cp < 0x1_0000 {
+        write_u_escape_raw(dst, cp);
+        return dst.add(6);
+    }
+    let v = cp - 0x1_0000;
+    write_u_escape_raw(dst, 0xd800 | ((v >> 10) & 0x3ff));
+    write_u_escape_raw(dst.add(6), 0xdc00 | (v & 0x3ff));
+    dst.add(12)
+}
+
+/// `\uXXXX` (lowercase hex) at `dst`, which must have room for 8 bytes (6 are kept). Built in
+/// a register and stored once: six byte stores read back as one would stall store forwarding.
+#[inline(always)]
+unsafe fn write_u_escape_raw(dst: *mut u8, unit: u32) {
+    let word = u64::from(b'\\')
+        | u64::from(b'u') << 8
+        | u64::from(HEX[((unit >> 12) & 0xf) as usize]) << 16
+        | u64::from(HEX[((unit >> 8) & 0xf) as usize]) << 24
+        | u64::from(HEX[((unit >> 4) & 0xf) as usize]) << 32
+        | u64::from(HEX[(unit & 0xf) as usize]) << 40;
+    std::ptr::write_unaligned(dst as *mut u64, word.to_le());
 }
 
 /// `ensure_ascii=False` escaping of UTF-8 text, without the quotes.
@@ -491,6 +642,38 @@ mod tests {
                         write_escaped_code_point(&mut expected, u as u32);
                     }
                     assert_eq!(out, expected, "byte {b:#x} at {pos} of {len}");
+                }
+            }
+        }
+    }
+
+    /// The block escaper for wide units against the per-code-point reference: every kind of
+    /// unit at every offset of strings up to 40 units (blocks and tail), alone and in pairs.
+    #[test]
+    fn wide_units_at_every_position() {
+        let kinds: [u32; 16] = [
+            0x00, 0x08, 0x1f, 0x20, b'"' as u32, b'\\' as u32, b'/' as u32, 0x7e, 0x7f, 0x80,
+            0xff, 0x100, 0x7fff, 0x8000, 0xd800, 0xffff,
+        ];
+        for len in 1..=40 {
+            for pos in 0..len {
+                for &kind in kinds.iter().chain(&[0x1_0000, 0x1f600, 0x10_ffff]) {
+                    let mut cps = vec![b'a' as u32; len];
+                    cps[pos] = kind;
+                    cps[len - 1 - pos] = if kind == b'a' as u32 { b'"' as u32 } else { kind };
+                    let mut expected = b"prefix".to_vec();
+                    for &cp in &cps {
+                        write_escaped_code_point(&mut expected, cp);
+                    }
+                    let mut out = b"prefix".to_vec();
+                    escape_ucs4_ascii(&mut out, &cps);
+                    assert_eq!(out, expected, "ucs4 {kind:#x} at {pos} of {len}");
+                    if kind < 0x1_0000 {
+                        let ucs2: Vec<u16> = cps.iter().map(|&cp| cp as u16).collect();
+                        let mut out = b"prefix".to_vec();
+                        escape_ucs2_ascii(&mut out, &ucs2);
+                        assert_eq!(out, expected, "ucs2 {kind:#x} at {pos} of {len}");
+                    }
                 }
             }
         }
