@@ -33,36 +33,6 @@ static ASCII_ESCAPE: [u8; 128] = {
     table
 };
 
-#[inline(always)]
-fn write_u_escape(out: &mut Vec<u8>, unit: u32) {
-    out.extend_from_slice(&[
-        b'\\',
-        b'u',
-        HEX[((unit >> 12) & 0xf) as usize],
-        HEX[((unit >> 8) & 0xf) as usize],
-        HEX[((unit >> 4) & 0xf) as usize],
-        HEX[(unit & 0xf) as usize],
-    ]);
-}
-
-/// Writes the escape for one code point under `ensure_ascii=True`.
-#[inline(always)]
-fn write_escaped_code_point(out: &mut Vec<u8>, cp: u32) {
-    if cp < 0x80 {
-        match ASCII_ESCAPE[cp as usize] {
-            0 => out.push(cp as u8),
-            b'u' => write_u_escape(out, cp),
-            short => out.extend_from_slice(&[b'\\', short]),
-        }
-    } else if cp < 0x1_0000 {
-        write_u_escape(out, cp);
-    } else {
-        let v = cp - 0x1_0000;
-        write_u_escape(out, 0xd800 | ((v >> 10) & 0x3ff));
-        write_u_escape(out, 0xdc00 | (v & 0x3ff));
-    }
-}
-
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
@@ -549,6 +519,38 @@ pub fn escape_units_utf8<U: Copy + Into<u32>>(out: &mut Vec<u8>, units: &[U]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[inline(always)]
+    fn write_u_escape(out: &mut Vec<u8>, unit: u32) {
+        out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            HEX[((unit >> 12) & 0xf) as usize],
+            HEX[((unit >> 8) & 0xf) as usize],
+            HEX[((unit >> 4) & 0xf) as usize],
+            HEX[(unit & 0xf) as usize],
+        ]);
+    }
+
+    /// The escape for one code point under `ensure_ascii=True`, written plainly: the reference
+        /// the block escapers are tested against.
+    #[inline(always)]
+    fn write_escaped_code_point(out: &mut Vec<u8>, cp: u32) {
+        if cp < 0x80 {
+            match ASCII_ESCAPE[cp as usize] {
+                0 => out.push(cp as u8),
+                b'u' => write_u_escape(out, cp),
+                short => out.extend_from_slice(&[b'\\', short]),
+            }
+        } else if cp < 0x1_0000 {
+            write_u_escape(out, cp);
+        } else {
+            let v = cp - 0x1_0000;
+            write_u_escape(out, 0xd800 | ((v >> 10) & 0x3ff));
+            write_u_escape(out, 0xdc00 | (v & 0x3ff));
+        }
+    }
+
 
     /// Writes `"text"` escaped for `ensure_ascii=True`; `text` may contain any code point.
     fn quote_str_ascii(out: &mut Vec<u8>, text: &str) {
