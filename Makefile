@@ -35,6 +35,7 @@ clippy: venv
 lint: venv
 	$(BIN)/ruff check httpbin_ext tests benchmarks
 	$(BIN)/ruff format --check httpbin_ext tests benchmarks
+	cargo fmt --check
 
 pytest: build
 	$(PY) -m pytest -q tests

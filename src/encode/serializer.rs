@@ -380,7 +380,11 @@ impl<'a, 'py> Encoder<'a, 'py> {
         }
         let mut items = self.scratch.item_pool.pop().unwrap_or_default();
         let snapshot = self.snapshot_items(obj, &mut items);
-        let result = if snapshot { self.write_items(&items) } else { Ok(()) };
+        let result = if snapshot {
+            self.write_items(&items)
+        } else {
+            Ok(())
+        };
         for (key, value) in items.drain(..) {
             ffi::Py_DECREF(key);
             ffi::Py_DECREF(value);

@@ -250,11 +250,7 @@ unsafe fn write_byte<const ASCII: bool>(dst: *mut u8, byte: u8) -> *mut u8 {
 /// The 16-byte blocks of `escape_raw`; returns (bytes consumed, output pointer).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn escape_blocks<const ASCII: bool>(
-    src: *const u8,
-    len: usize,
-    mut dst: *mut u8,
-) -> (usize, *mut u8) {
+unsafe fn escape_blocks<const ASCII: bool>(src: *const u8, len: usize, mut dst: *mut u8) -> (usize, *mut u8) {
     use std::arch::x86_64::*;
     let space = _mm_set1_epi8(0x20);
     let quote = _mm_set1_epi8(b'"' as i8);
@@ -265,8 +261,7 @@ unsafe fn escape_blocks<const ASCII: bool>(
     while i + 16 <= len {
         let block = _mm_loadu_si128(src.add(i) as *const __m128i);
         _mm_storeu_si128(dst as *mut __m128i, block);
-        let quote_or_backslash =
-            _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash));
+        let quote_or_backslash = _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash));
         let special = if ASCII {
             // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
             _mm_or_si128(
@@ -533,7 +528,7 @@ mod tests {
     }
 
     /// The escape for one code point under `ensure_ascii=True`, written plainly: the reference
-        /// the block escapers are tested against.
+    /// the block escapers are tested against.
     #[inline(always)]
     fn write_escaped_code_point(out: &mut Vec<u8>, cp: u32) {
         if cp < 0x80 {
@@ -550,7 +545,6 @@ mod tests {
             write_u_escape(out, 0xdc00 | (v & 0x3ff));
         }
     }
-
 
     /// Writes `"text"` escaped for `ensure_ascii=True`; `text` may contain any code point.
     fn quote_str_ascii(out: &mut Vec<u8>, text: &str) {
@@ -654,8 +648,22 @@ mod tests {
     #[test]
     fn wide_units_at_every_position() {
         let kinds: [u32; 16] = [
-            0x00, 0x08, 0x1f, 0x20, b'"' as u32, b'\\' as u32, b'/' as u32, 0x7e, 0x7f, 0x80,
-            0xff, 0x100, 0x7fff, 0x8000, 0xd800, 0xffff,
+            0x00,
+            0x08,
+            0x1f,
+            0x20,
+            b'"' as u32,
+            b'\\' as u32,
+            b'/' as u32,
+            0x7e,
+            0x7f,
+            0x80,
+            0xff,
+            0x100,
+            0x7fff,
+            0x8000,
+            0xd800,
+            0xffff,
         ];
         for len in 1..=40 {
             for pos in 0..len {
@@ -737,7 +745,11 @@ mod tests {
         quote_latin1_ascii(&mut plain, &long);
         assert_eq!(plain.len(), long.len() + 2);
         let bound = 2 * long.len() + 6 * ESCAPE_CHUNK + 64;
-        assert!(plain.capacity() <= bound, "reserved {} > {bound}", plain.capacity());
+        assert!(
+            plain.capacity() <= bound,
+            "reserved {} > {bound}",
+            plain.capacity()
+        );
     }
 
     /// From code units, the same bytes as from the UTF-8 text; lone surrogates flagged.
@@ -756,7 +768,10 @@ mod tests {
         let mut out = Vec::new();
         assert!(escape_units_utf8(&mut out, &latin1));
         let mut expected = Vec::new();
-        escape_utf8(&mut expected, &latin1.iter().map(|&b| b as char).collect::<String>());
+        escape_utf8(
+            &mut expected,
+            &latin1.iter().map(|&b| b as char).collect::<String>(),
+        );
         assert_eq!(out, expected);
     }
 
@@ -765,7 +780,10 @@ mod tests {
     #[test]
     fn units_to_utf8_writes_surrogates_and_flags_them() {
         let mut out = Vec::new();
-        assert!(!escape_units_utf8(&mut out, &[0x41u16, 0xd800, 0x22, 0xd83d, 0xde00, 0x0a]));
+        assert!(!escape_units_utf8(
+            &mut out,
+            &[0x41u16, 0xd800, 0x22, 0xd83d, 0xde00, 0x0a]
+        ));
         assert_eq!(out, b"A\xed\xa0\x80\\\"\xed\xa0\xbd\xed\xb8\x80\\n");
         let mut out = Vec::new();
         assert!(!escape_units_utf8(&mut out, &[0xdfffu32]));
