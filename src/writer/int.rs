@@ -6,19 +6,26 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// Number of decimal digits of `value` (1 for 0).
+/// Powers of ten that fit in a `u64`.
+const POW10: [u64; 20] = {
+    let mut table = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
+/// Number of decimal digits of `value` (1 for 0), without a loop: `bits * 1233 >> 12` is
+/// ⌊bits · log10(2)⌋, the digit count of the smallest value with that many bits, less one;
+/// one comparison with the next power of ten settles it.
 #[inline(always)]
 fn digit_count(value: u64) -> usize {
-    let mut count = 1;
-    let mut threshold = 10u64;
-    while count < 20 && value >= threshold {
-        count += 1;
-        threshold = threshold.saturating_mul(10);
-    }
-    if value >= threshold {
-        count += 1;
-    }
-    count.min(20)
+    let bits = 64 - (value | 1).leading_zeros() as usize;
+    let guess = (bits * 1233) >> 12;
+    let count = guess + usize::from(value >= POW10[guess]);
+    count.max(1)
 }
 
 /// Appends `value` in decimal, as Python's `int.__repr__` writes it.
@@ -56,6 +63,20 @@ pub fn write_i64(out: &mut Vec<u8>, value: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digit_count_at_every_power_of_ten_and_two() {
+        let mut values = vec![0u64, u64::MAX];
+        for power in POW10 {
+            values.extend([power - 1, power, power + 1]);
+        }
+        for shift in 0..64 {
+            values.extend([(1u64 << shift) - 1, 1u64 << shift]);
+        }
+        for value in values {
+            assert_eq!(digit_count(value), value.to_string().len(), "{value}");
+        }
+    }
 
     #[test]
     fn matches_display() {
