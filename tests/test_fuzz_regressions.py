@@ -9,6 +9,7 @@ each finding and its fix.
 from __future__ import annotations
 
 import collections
+import decimal
 import json
 from collections.abc import Callable
 from typing import Any
@@ -180,6 +181,20 @@ F4_CASES = [
     ([("a", [1, {(1,): 2}]), ("b", 1, 2)], {}),
     ([((1,), 2), ("b",)], {}),
     ([("a", NAN), ("b",)], {"allow_nan": False}),
+]
+
+
+class RaisingIter:
+    def __iter__(self):
+        raise KeyError("from __iter__")
+
+
+# Found after the F4 fix: Python names the C type's tp_name ("decimal.Decimal") in "cannot
+# unpack non-iterable ... object", and leaves an error raised by __iter__ as it is.
+F4_CASES += [
+    ([decimal.Decimal(1)], {}),
+    ([("a", 1), RaisingIter()], {}),
+    ([("a", 1), 5], {}),
 ]
 
 

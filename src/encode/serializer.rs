@@ -589,9 +589,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         let key = unsafe { Bound::from_borrowed_ptr(self.py, key) };
         // json's C encoder (compact) names `tp_name`; its Python encoder (indent) `__name__`.
         let name = if self.opts.indent.is_none() {
-            let tp_name = unsafe { std::ffi::CStr::from_ptr((*ffi::Py_TYPE(key.as_ptr())).tp_name) };
-            let name = tp_name.to_string_lossy();
-            name.chars().take(100).collect::<String>()
+            type_name(&key, 100)
         } else {
             class_name(&key)
         };
@@ -620,11 +618,23 @@ impl<'a, 'py> Encoder<'a, 'py> {
 /// `key, value = pair`, with Python's errors.
 #[cold]
 fn unpack_pair<'py>(pair: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let Ok(iter) = pair.try_iter() else {
-        let name = pair.get_type().name()?;
-        return Err(PyTypeError::new_err(format!(
-            "cannot unpack non-iterable {name} object"
-        )));
+    let iter = match pair.try_iter() {
+        Ok(iter) => iter,
+        // Python rewords only the TypeError of an object that is neither iterable nor a
+        // sequence; an error raised by an `__iter__` goes out as it is.
+        Err(err) => {
+            // SAFETY: `pair` is alive; reading its type's slot and a C-API check.
+            let plain = unsafe {
+                (*ffi::Py_TYPE(pair.as_ptr())).tp_iter.is_none() && ffi::PySequence_Check(pair.as_ptr()) == 0
+            };
+            if !(plain && err.is_instance_of::<PyTypeError>(pair.py())) {
+                return Err(err);
+            }
+            let name = type_name(pair, 200);
+            return Err(PyTypeError::new_err(format!(
+                "cannot unpack non-iterable {name} object"
+            )));
+        }
     };
     let mut values = Vec::with_capacity(2);
     for value in iter {
@@ -648,6 +658,15 @@ fn unpack_pair<'py>(pair: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bo
 unsafe fn owned(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     ffi::Py_INCREF(obj);
     obj
+}
+
+/// The type's `tp_name` as C code formats it with `%.<max_bytes>s`: qualified for C types
+/// (`decimal.Decimal`), the bare name for classes defined in Python.
+fn type_name(obj: &Bound<'_, PyAny>, max_bytes: usize) -> String {
+    // SAFETY: a live object's type has a NUL-terminated `tp_name`.
+    let name = unsafe { std::ffi::CStr::from_ptr((*ffi::Py_TYPE(obj.as_ptr())).tp_name) };
+    let bytes = name.to_bytes();
+    String::from_utf8_lossy(bytes.get(..max_bytes).unwrap_or(bytes)).into_owned()
 }
 
 /// `obj.__class__.__name__`, as json's messages use it.
