@@ -2,7 +2,7 @@
 
 Every test compares with the Python reference (``json.dumps(...).encode()``, ``json.loads``,
 httpbin) by the same rules as the harness that found it (``conftest.outcome``: results, or
-exception class and message). All of F1–F6 are fixed; ``fuzz/atheris/README.md`` describes
+exception class and message). All of F1–F7 are fixed; ``fuzz/atheris/README.md`` describes
 each finding and its fix.
 """
 

@@ -58,7 +58,7 @@ for h in "${harnesses[@]}"; do
   [ "$crashes" -gt 0 ] && line="$line, libFuzzer ERROR (see $log)"
   summary+=("$line")
   if [ "$new" -gt 0 ]; then
-    echo "   new findings (KNOWN Fn: see fuzz/atheris/README.md):"
+    echo "   new findings (REGRESSION Fn: like fixed finding Fn, see fuzz/atheris/README.md):"
     find "$FUZZ_WORK/findings/$h" -name 'finding-*.txt' -newer "$marker" -exec head -n1 {} \; |
       sort | uniq -c | sed 's/^/   /'
   fi
