@@ -350,3 +350,30 @@ def test_f6_fallback_keeps_newline(capture):
     want = capture(lambda: (run(json.dumps) + "\n").encode())
     got = capture(lambda: run(lambda o, **kw: _native.dumps(o, newline=True, **kw)))
     assert got == want
+
+
+# --- a list subclass freed while it is being written ---------------------------------------------
+# json's markers dict holds each container it is writing, so a `default` that drops the last
+# other reference to it cannot free it, and a new object cannot take over its address (which
+# our marker path would read as a cycle).
+
+
+class DetachedIterList(list):
+    """Its iterator does not reference it (a copy's), so only the encoder keeps it alive."""
+
+    def __iter__(self):
+        return iter(list(super().__iter__()))
+
+
+@pytest.mark.parametrize("indent", [None, 1])
+def test_list_subclass_dropped_by_default_mid_write(capture, indent):
+    def run(encode):
+        parent: list[Any] = [DetachedIterList([Opaque(1), 2])]
+
+        def default(o: Any) -> Any:
+            parent.clear()  # drops the last other reference to the list being written
+            return DetachedIterList([o.n])  # same size class: would reuse a freed block
+
+        return encode(parent, indent=indent, default=default)
+
+    assert capture(lambda: run(_native.dumps)) == capture(lambda: run(json_bytes))

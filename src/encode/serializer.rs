@@ -2,8 +2,12 @@
 //! buffer, following CPython 3.11's `json` encoder rule for rule (type order, key conversion,
 //! circular-reference markers, `Py_EnterRecursiveCall` per nesting level).
 //!
+//! Compact output follows the C encoder (`c_make_encoder`), `indent` the Python encoder
+//! (`_make_iterencode`); they differ for subclasses and mutation: the C encoder snapshots
+//! (`PySequence_Fast`, `PyMapping_Items`), the Python one iterates live and asks `not obj`.
+//!
 //! Ownership: a container holds a strong reference to itself while it is being written, and
-//! dict items are snapshotted with strong references (as json's `PyMapping_Items` does), so a
+//! dict items are snapshotted with strong references or iterated as owned pairs, so a
 //! `default` that mutates or frees what is being serialized cannot leave us with a dangling
 //! pointer. Scalars are written from borrowed pointers: writing them runs no Python code.
 
@@ -246,10 +250,14 @@ impl<'a, 'py> Encoder<'a, 'py> {
         // strong reference, so it stays alive even if `default` drops every other one.
         unsafe {
             let exact = ffi::PyList_CheckExact(obj) != 0 || ffi::PyTuple_CheckExact(obj) != 0;
-            let items = if exact {
-                Bound::from_borrowed_ptr(self.py, obj)
-            } else if self.opts.indent.is_some() {
+            if !exact && self.opts.indent.is_some() {
                 return self.encode_sequence_live(obj);
+            }
+            // Held while it is on the marker path, as json's markers dict holds it: a freed
+            // address taken over by a new object would read as a cycle.
+            let _alive = Bound::from_borrowed_ptr(self.py, obj);
+            let items = if exact {
+                _alive.clone()
             } else {
                 Bound::from_owned_ptr_or_err(
                     self.py,
@@ -297,6 +305,9 @@ impl<'a, 'py> Encoder<'a, 'py> {
     /// goes out with the first value, so a truthy sequence that yields nothing is `"\n]"`.
     #[cold]
     unsafe fn encode_sequence_live(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        // Held while it is on the marker path (see `encode_sequence`); a custom `__iter__` need
+        // not keep it alive.
+        let _alive = Bound::from_borrowed_ptr(self.py, obj);
         if !self.is_truthy(obj)? {
             self.scratch.out.extend_from_slice(b"[]");
             return Ok(());
