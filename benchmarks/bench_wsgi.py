@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from benchmarks.bench_json import _csv, _fmt_us, common_machine_notes, extension_build
+from benchmarks.bench_json import _csv, _fmt_us, common_machine_notes, extension_build, log
+from benchmarks.e2e import BROWSER_HEADERS as E2E_BROWSER_HEADERS
 from benchmarks.e2e_apps import quiet_fresh_app
 from benchmarks.payloads import REPO_ROOT
 
@@ -53,19 +54,7 @@ GET_DICT_KEYS = ("url", "args", "headers", "origin")
 GD_HTTPBIN, GD_EXT = "httpbin.helpers.get_dict", "httpbin_ext.get_dict"
 
 # What a desktop browser sends (the request line and these headers are all a client needs).
-BROWSER_HEADERS = {
-    "Host": "httpbin.org",
-    "User-Agent": (
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/124.0.0.0 Safari/537.36"
-    ),
-    "Accept": (
-        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
-    ),
-    "Accept-Encoding": "gzip, deflate, br, zstd",
-    "Accept-Language": "en-US,en;q=0.9,de;q=0.8",
-    "Connection": "keep-alive",
-}
+BROWSER_HEADERS = {"Host": "httpbin.org", **E2E_BROWSER_HEADERS}
 # The client address a server puts into the environ (httpbin reports it as "origin").
 ENVIRON_BASE = {"REMOTE_ADDR": "203.0.113.7", "REMOTE_PORT": "52814"}
 
@@ -721,10 +710,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.rounds < 1 or args.target_ms <= 0:
         ap.error("--rounds and --target-ms must be positive")
     return args
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

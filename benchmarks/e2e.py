@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_json import _csv, _version, common_machine_notes, extension_build
+from benchmarks.bench_json import _csv, _version, common_machine_notes, extension_build, log
 from benchmarks.payloads import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
@@ -264,10 +264,6 @@ def wait_for_idle(limit_s: float, busy: float) -> float:
         if sample is None or sample <= BUSY:
             break
     return busy if sample is None else sample
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 class Children:
