@@ -246,27 +246,25 @@ impl<'a, 'py> Encoder<'a, 'py> {
     /// overridden `__iter__` counts), as json's C encoder does. A list's length is re-read each
     /// step: `default` may mutate it.
     fn encode_sequence(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
-        // SAFETY: GIL held; `obj` is a live list/tuple (checked by ob_type). `_alive` (and
-        // `snapshot`) hold strong references, so `seq` stays alive even if `default` drops
-        // every other one.
+        // SAFETY: GIL held; `obj` is a live list/tuple (checked by ob_type). `items` holds a
+        // strong reference, so it stays alive even if `default` drops every other one.
         unsafe {
             let exact = ffi::PyList_CheckExact(obj) != 0 || ffi::PyTuple_CheckExact(obj) != 0;
-            if !exact && self.opts.indent.is_some() {
+            // `items` is what is read: the list/tuple itself, or a subclass's `PySequence_Fast`
+            // snapshot. The object is held while it is on the marker path, as json's markers
+            // dict holds it: a freed address taken over by a new object would read as a cycle.
+            let (items, _subclass_alive) = if exact {
+                (Bound::from_borrowed_ptr(self.py, obj), None)
+            } else if self.opts.indent.is_some() {
                 return self.encode_sequence_live(obj);
-            }
-            // Held while it is on the marker path, as json's markers dict holds it: a freed
-            // address taken over by a new object would read as a cycle.
-            let _alive = Bound::from_borrowed_ptr(self.py, obj);
-            // A subclass is read from its `PySequence_Fast` snapshot.
-            let snapshot = if exact {
-                None
             } else {
-                Some(Bound::from_owned_ptr_or_err(
+                let snapshot = Bound::from_owned_ptr_or_err(
                     self.py,
                     ffi::PySequence_Fast(obj, c"_iterencode_list needs a sequence".as_ptr()),
-                )?)
+                )?;
+                (snapshot, Some(Bound::from_borrowed_ptr(self.py, obj)))
             };
-            let seq = snapshot.as_ref().map_or(obj, |items| items.as_ptr());
+            let seq = items.as_ptr();
             let is_list = ffi::PyList_Check(seq) != 0;
             let len = |seq| {
                 if is_list {
