@@ -439,6 +439,57 @@ def test_hypothesis_every_option_combination(capture, obj):
         check_value(capture, obj, **opts)
 
 
+# ASCII keys are sorted by their first 8 bytes as an integer (zero-padded), then in full on a
+# tie: keys that tie on those bytes, differ only past them, or hold NUL (the pad byte).
+PREFIX_EDGE_KEYS = [
+    "",
+    "\x00",
+    "\x00\x00",
+    "a",
+    "a\x00",
+    "a\x00\x00",
+    "a\x01",
+    "ab",
+    "abcdefg",
+    "abcdefg\x00",
+    "abcdefgh",
+    "abcdefgh\x00",
+    "abcdefgh\x00\x00",
+    "abcdefghi",
+    "abcdefgH",
+    "abcdefgh\x7f",
+    "Sec-Fetch-Dest",
+    "Sec-Fetch-Mode",
+    "Sec-Fetch-Site",
+    "Sec-Fetch-User",
+    "Sec-Ch-Ua",
+    "Sec-Ch-Ua-Mobile",
+    "Sec-Ch-Ua-Platform",
+    "Accept",
+    "Accept-Encoding",
+    "Accept-Language",
+    "\x7f",
+    "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x00",
+]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_sort_keys_prefix_ties(capture, seed):
+    keys = PREFIX_EDGE_KEYS[:]
+    random.Random(seed).shuffle(keys)
+    obj = {key: index for index, key in enumerate(keys)}
+    check_value(capture, obj, sort_keys=True, separators=(",", ":"))
+    check_value(capture, obj, sort_keys=True, indent=2)
+    # Mixed with a non-ASCII key: the whole dict takes the code-point sort instead.
+    check_value(capture, {**obj, "\xe9": 0}, sort_keys=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(keys=st.lists(st.text(alphabet="\x00\x01ab\x7f", max_size=11), max_size=30))
+def test_hypothesis_sort_keys_short_alphabet(capture, keys):
+    check_value(capture, dict.fromkeys(keys, 1), sort_keys=True, separators=(",", ":"))
+
+
 @settings(max_examples=300, deadline=None)
 @given(obj=st.recursive(scalars, containers, max_leaves=40))
 def test_hypothesis_plain_values_roundtrip_through_json(capture, obj):

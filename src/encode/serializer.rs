@@ -39,7 +39,12 @@ pub struct Options<'a, 'py> {
 }
 
 /// A dict entry with a strong reference to its key and its value.
-type Item = (*mut ffi::PyObject, *mut ffi::PyObject);
+struct Item {
+    key: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+    /// [`string::sort_prefix`] of a compact-ASCII key when sorting, else 0.
+    prefix: u64,
+}
 
 /// Buffers kept per thread between calls, so a call allocates nothing after warm-up.
 #[derive(Default)]
@@ -396,7 +401,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         } else {
             Ok(())
         };
-        for (key, value) in items.drain(..) {
+        for Item { key, value, .. } in items.drain(..) {
             ffi::Py_DECREF(key);
             ffi::Py_DECREF(value);
         }
@@ -415,25 +420,40 @@ impl<'a, 'py> Encoder<'a, 'py> {
         let mut value = std::ptr::null_mut();
         let mut all_str = true;
         let mut all_ascii = true;
+        let sort = self.opts.sort_keys;
         while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
             let is_str = ffi::PyUnicode_CheckExact(key) != 0;
+            let is_ascii = is_str && ffi::PyUnicode_IS_COMPACT_ASCII(key) != 0;
             all_str &= is_str;
-            all_ascii &= is_str && ffi::PyUnicode_IS_COMPACT_ASCII(key) != 0;
-            items.push((owned(key), owned(value)));
+            all_ascii &= is_ascii;
+            let prefix = if sort && is_ascii {
+                string::sort_prefix(string::ascii_bytes(key))
+            } else {
+                0
+            };
+            items.push(Item {
+                key: owned(key),
+                value: owned(value),
+                prefix,
+            });
         }
-        if !self.opts.sort_keys {
+        if !sort {
             return true;
         }
         // Dict keys are unique, so an unstable sort gives json's order.
         if all_ascii {
-            items.sort_unstable_by(|a, b| string::ascii_bytes(a.0).cmp(string::ascii_bytes(b.0)));
+            items.sort_unstable_by(|a, b| {
+                a.prefix
+                    .cmp(&b.prefix)
+                    .then_with(|| string::ascii_bytes(a.key).cmp(string::ascii_bytes(b.key)))
+            });
             return true;
         }
         if all_str {
-            items.sort_unstable_by(|a, b| string::compare(a.0, b.0));
+            items.sort_unstable_by(|a, b| string::compare(a.key, b.key));
             return true;
         }
-        for (key, value) in items.drain(..) {
+        for Item { key, value, .. } in items.drain(..) {
             ffi::Py_DECREF(key);
             ffi::Py_DECREF(value);
         }
@@ -494,7 +514,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     fn write_items(&mut self, items: &[Item]) -> PyResult<()> {
         let mut first = true;
-        for &(key, value) in items {
+        for &Item { key, value, .. } in items {
             self.write_item(key, value, &mut first)?;
         }
         Ok(())

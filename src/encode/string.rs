@@ -178,10 +178,70 @@ fn compare_bytes(x: &[u8], y: &[u8]) -> std::cmp::Ordering {
     x.len().cmp(&y.len())
 }
 
+/// The first 8 bytes of a key as a big-endian integer, zero-padded: where two prefixes
+/// differ they order as the whole byte strings do (a zero pad sorts below any byte a longer
+/// key has there), so a key sort compares integers and only looks further on a tie.
+#[inline(always)]
+pub fn sort_prefix(bytes: &[u8]) -> u64 {
+    if let Some(head) = bytes.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    // Shorter than 8: the bytes high, then zero padding (a shift of 64 only for the empty key).
+    let word = bytes.iter().fold(0u64, |word, &byte| word << 8 | u64::from(byte));
+    word.checked_shl(8 * (8 - bytes.len() as u32)).unwrap_or(0)
+}
+
 fn code_points<'a>(units: &'a Units<'a>) -> Box<dyn Iterator<Item = u32> + 'a> {
     match units {
         Units::Latin1(u) => Box::new(u.iter().map(|&c| c as u32)),
         Units::Ucs2(u) => Box::new(u.iter().map(|&c| c as u32)),
         Units::Ucs4(u) => Box::new(u.iter().copied()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_prefix;
+
+    /// Every pair of short strings over a small alphabet (including NUL, the pad byte):
+    /// differing prefixes order exactly as the strings do.
+    #[test]
+    fn sort_prefix_orders_like_bytes() {
+        let alphabet = [0u8, 1, b'A', b'a', 0x7f];
+        let mut keys: Vec<Vec<u8>> = vec![Vec::new()];
+        for len in 1..=10usize {
+            // Enough variety without 5^10 keys: vary the first and the last three bytes.
+            for first in alphabet {
+                for tail in 0..alphabet.len().pow(3) {
+                    let mut key = vec![b'a'; len];
+                    key[0] = first;
+                    let mut t = tail;
+                    for slot in key.iter_mut().rev().take(3) {
+                        *slot = alphabet[t % alphabet.len()];
+                        t /= alphabet.len();
+                    }
+                    keys.push(key);
+                }
+            }
+        }
+        for a in &keys {
+            for b in &keys {
+                let (pa, pb) = (sort_prefix(a), sort_prefix(b));
+                if pa != pb {
+                    assert_eq!(pa.cmp(&pb), a.cmp(b), "{a:?} vs {b:?}");
+                }
+                if a == b {
+                    assert_eq!(pa, pb);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sort_prefix_reads_at_most_eight_bytes() {
+        assert_eq!(sort_prefix(b""), 0);
+        assert_eq!(sort_prefix(b"A"), 0x41 << 56);
+        assert_eq!(sort_prefix(b"Accept-Encoding"), sort_prefix(b"Accept-E"));
+        assert_eq!(sort_prefix(b"Accept-E"), u64::from_be_bytes(*b"Accept-E"));
     }
 }
