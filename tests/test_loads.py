@@ -269,6 +269,45 @@ EDGE_CASES = [
 ]
 
 
+# Escapes (valid, near-miss and invalid) and a raw control character at every offset across
+# two 16-byte scan blocks, in a key and in a value, alone and in rows.
+STRING_PIECES = [
+    '\\"',
+    "\\\\",
+    "\\/",
+    "\\b",
+    "\\f",
+    "\\n",
+    "\\r",
+    "\\t",
+    "\\u00e9",
+    "\\u4E2D",
+    "\\u0000",
+    "\\ud83d\\ude00",
+    "\\uD83D\\uDE00",
+    "\\ud800",
+    "\\udc00",
+    "\\ud83d\\u0041",
+    "\\x",
+    "\\u12",
+    "\\uZZZZ",
+    "\x01",
+    "\u00e9",
+    "\U0001f600",
+    "\\",
+]
+
+
+@pytest.mark.parametrize("piece", STRING_PIECES)
+def test_escapes_at_every_offset(piece):
+    for at in range(34):
+        for repeat in (1, 3):
+            text = "a" * at + piece * repeat + "b" * (34 - at)
+            for doc in (f'["{text}", 1]', f'{{"{text}": 1}}', f'"{text}"', f'"{text}'):
+                check(doc)
+                check(doc.encode("utf-8", "surrogatepass"))
+
+
 @pytest.mark.parametrize("s", EDGE_CASES, ids=range(len(EDGE_CASES)))
 def test_edge_cases_str(s):
     check(s)

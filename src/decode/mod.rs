@@ -11,6 +11,7 @@ pub mod input;
 pub mod number;
 mod parser;
 mod strings;
+mod unescape;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;

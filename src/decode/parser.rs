@@ -2,10 +2,9 @@
 //!
 //! Division of labour:
 //! - sonic-rs does the byte-level work it is built for: SIMD UTF-8 validation of the input
-//!   (`Read::from(&[u8])`), SIMD whitespace skipping (`Parser::skip_space`) and SIMD string
-//!   scanning/unescaping (`Parser::parse_str`, which rejects raw control characters, bad
-//!   escapes and lone surrogates exactly where Python's strict scanner rejects them or — for
-//!   lone surrogates — produces something we hand to the fallback).
+//!   (`Read::from(&[u8])`) and SIMD whitespace skipping (`Parser::skip_space`).
+//! - `unescape.rs` finds string ends and undoes escapes (SSE2 block scan; rejects raw
+//!   control characters, bad escapes and lone surrogates, which go to the fallback).
 //! - This module owns the grammar (Python's, incl. `NaN`/`Infinity`), numbers
 //!   (`number.rs`, so ints and floats are typed and rounded exactly like Python's) and object
 //!   construction, and it refuses anything it cannot reproduce exactly: every refusal is a
@@ -20,6 +19,7 @@ use sonic_rs::Read;
 
 use super::number::{scan_number, Number};
 use super::strings::{new_str, KeyCache, MAX_CACHED_KEY_LEN};
+use super::unescape::parse_string;
 
 /// The fast path gave up; a Python exception may be set (the caller clears it).
 #[derive(Debug)]
@@ -219,18 +219,22 @@ impl<'a, 'c> Decoder<'a, 'c> {
 
     #[inline]
     fn string(&mut self) -> Res<PyPtr> {
-        let s = self.parser.parse_str(&mut self.scratch).map_err(|_| Fail)?;
-        // SAFETY: GIL held.
-        not_null(unsafe { new_str(&s) })
+        let (text, end) = parse_string(self.input, self.pos(), &mut self.scratch).ok_or(Fail)?;
+        self.parser.read.set_index(end);
+        // SAFETY: GIL held; the body of a string in valid UTF-8 input is valid UTF-8.
+        not_null(unsafe { new_str(std::str::from_utf8_unchecked(text)) })
     }
 
     #[inline]
     fn key(&mut self) -> Res<PyPtr> {
-        let s = self.parser.parse_str(&mut self.scratch).map_err(|_| Fail)?;
+        let (text, end) = parse_string(self.input, self.pos(), &mut self.scratch).ok_or(Fail)?;
+        self.parser.read.set_index(end);
+        // SAFETY: as in `string`.
+        let s = unsafe { std::str::from_utf8_unchecked(text) };
         let obj = match self.cache.as_deref_mut() {
             // SAFETY: GIL held.
-            Some(cache) if s.len() <= MAX_CACHED_KEY_LEN => unsafe { cache.get(&s) },
-            _ => unsafe { new_str(&s) },
+            Some(cache) if s.len() <= MAX_CACHED_KEY_LEN => unsafe { cache.get(s) },
+            _ => unsafe { new_str(s) },
         };
         not_null(obj)
     }
