@@ -20,7 +20,7 @@ FUZZ_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$FUZZ_DIR")
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 TOOLCHAIN=${TOOLCHAIN:-nightly}
-ALL_TARGETS=(escape float_repr int number base64 url query headers)
+ALL_TARGETS=(escape float_repr int number unescape base64 url query headers)
 
 fuzzer_args=()
 targets=()
@@ -97,6 +97,12 @@ make_seeds() {
             seed number exp '\x02xx1E+400'
             seed number bad '\x0001.'
             seed number fast '\x00123456789012345.678e-3'
+            ;;
+        unescape)
+            seed unescape plain '\x00hello world" tail'
+            seed unescape escapes '\x00{\\"key\\":\\"v\\\\al\\/ue\\n\\t\\b\\f\\r\\"}"'
+            seed unescape unicode '\x01 \\u00e9\\u4E2D\\ud83d\\ude00 caf\xc3\xa9 \\ud800 \\u12"'
+            seed unescape long '\x020123456789abcdef\\"0123456789abcdef0123456789\\u0041abcdef"'
             ;;
         base64)
             seed base64 foobar 'foobar'

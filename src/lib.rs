@@ -19,7 +19,7 @@ mod request;
 
 /// The interpreter-free core in one place, for the fuzz targets in `fuzz/` (cargo-fuzz).
 pub mod pure {
-    pub use crate::decode::{input, number};
+    pub use crate::decode::{input, number, unescape};
     pub use crate::request::{base64, headers, query, url};
     pub use crate::writer::{escape, float_repr, int};
 }

@@ -11,7 +11,7 @@ pub mod input;
 pub mod number;
 mod parser;
 mod strings;
-mod unescape;
+pub mod unescape;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
