@@ -10,6 +10,10 @@
 //! included, because a run is copied as whole 16-byte blocks and a row of escapes skips the
 //! scan.
 
+use crate::writer::escape::is_string_special;
+#[cfg(target_arch = "x86_64")]
+use crate::writer::escape::string_special_mask;
+
 /// The body of the string that starts at `start` (just after its opening quote) and the
 /// index just past its closing quote. The body borrows `input` when the string has no
 /// escapes, else it is built in `scratch`. `input` must be valid UTF-8 (then so is the body).
@@ -32,67 +36,86 @@ pub fn parse_string<'a>(
 
 /// The escaped case: `input[start..stop]` is plain and `input[stop]` is a backslash.
 ///
-/// Unescaping never lengthens the text (an escape of 2, 6 or 12 bytes becomes at most 1, 3
-/// or 4), so with `input.len() - start + 16` bytes reserved every write fits: plain runs are
-/// copied a whole 16-byte block at a time, then the output pointer moves only past the
-/// bytes that belong to the run.
+/// Plain runs are copied a whole 16-byte block at a time, then the output position moves
+/// only past the bytes that belong to the run; an escape writes at most 4 bytes. Before each
+/// of those steps there must be 16 writable bytes at `written` (`written <= limit`); the
+/// buffer grows with the string itself, not with the rest of the document.
 #[inline(never)]
 fn unescape_from(input: &[u8], start: usize, stop: usize, scratch: &mut Vec<u8>) -> Option<usize> {
     let len = input.len();
-    let plain = input.get(start..stop)?;
     scratch.clear();
-    scratch.reserve(len - start + BLOCK);
-    let out = scratch.as_mut_ptr();
-    // SAFETY (whole body): `written <= i - start` holds throughout (see above), and every
-    // store ends before `written + BLOCK <= len - start + BLOCK`, inside the reservation.
-    // Reads: blocks only while `i + BLOCK <= len`, else `get`.
-    unsafe {
-        std::ptr::copy_nonoverlapping(plain.as_ptr(), out, plain.len());
-        let mut written = plain.len();
-        let mut i = stop;
-        loop {
-            match input.get(i)? {
-                b'"' => {
-                    scratch.set_len(written);
-                    return Some(i + 1);
-                }
-                b'\\' => {
-                    let (next, bytes) = unescape_one(input, i + 1, out.add(written))?;
-                    i = next;
-                    written += bytes;
-                }
-                _ => return None,
+    // Unescaping never lengthens the text, so the rest of the input bounds the need: reserve
+    // that, up to a first 4 KiB (one allocation for most strings), then grow on demand.
+    scratch.reserve((len - start).min(INITIAL_SCRATCH) + BLOCK);
+    scratch.extend_from_slice(input.get(start..stop)?);
+    let mut written = scratch.len();
+    let (mut out, mut limit) = (scratch.as_mut_ptr(), scratch.capacity() - BLOCK);
+    let mut i = stop;
+    // SAFETY (whole loop): writes happen only while `written <= limit`, i.e. with 16 bytes of
+    // capacity at `out + written`, and every byte below `written` has been written. Reads:
+    // blocks only while `i + BLOCK <= len`, else `get`.
+    'escapes: loop {
+        if written > limit {
+            (out, limit) = grow(scratch, written);
+        }
+        match input.get(i)? {
+            b'"' => {
+                unsafe { scratch.set_len(written) };
+                return Some(i + 1);
             }
-            // The plain run up to the next special byte (often none: escapes come in rows).
-            if input.get(i).is_some_and(|&byte| is_special(byte)) {
-                continue;
+            b'\\' => {
+                let (next, bytes) = unsafe { unescape_one(input, i + 1, out.add(written))? };
+                i = next;
+                written += bytes;
             }
-            loop {
-                if i + BLOCK <= len {
-                    let (block, mask) = load_block(input.as_ptr().add(i));
-                    store_block(out.add(written), block);
-                    if mask == 0 {
-                        i += BLOCK;
-                        written += BLOCK;
-                        continue;
-                    }
+            _ => return None,
+        }
+        // The plain run up to the next special byte (often none: escapes come in rows).
+        if input.get(i).is_some_and(|&byte| is_string_special(byte)) {
+            continue;
+        }
+        while i + BLOCK <= len {
+            if written > limit {
+                (out, limit) = grow(scratch, written);
+            }
+            unsafe {
+                let block = load_block(input.as_ptr().add(i));
+                store_block(out.add(written), block);
+                let mask = block_mask(block);
+                if mask != 0 {
                     let run = mask.trailing_zeros() as usize;
                     i += run;
                     written += run;
-                } else {
-                    while let Some(&byte) = input.get(i) {
-                        if is_special(byte) {
-                            break;
-                        }
-                        *out.add(written) = byte;
-                        i += 1;
-                        written += 1;
-                    }
+                    continue 'escapes;
                 }
+            }
+            i += BLOCK;
+            written += BLOCK;
+        }
+        // Fewer than 16 bytes left.
+        if written > limit {
+            (out, limit) = grow(scratch, written);
+        }
+        while let Some(&byte) = input.get(i) {
+            if is_string_special(byte) {
                 break;
             }
+            unsafe { *out.add(written) = byte };
+            i += 1;
+            written += 1;
         }
     }
+}
+
+/// Room for at least 16 more bytes after `written` (all initialised): the new output
+/// pointer and write limit. Doubling keeps the copying linear in the string's length.
+#[cold]
+#[inline(never)]
+fn grow(scratch: &mut Vec<u8>, written: usize) -> (*mut u8, usize) {
+    // SAFETY: the caller has written every byte below `written`, and `written <= capacity`.
+    unsafe { scratch.set_len(written) };
+    scratch.reserve(written + BLOCK);
+    (scratch.as_mut_ptr(), scratch.capacity() - BLOCK)
 }
 
 /// One escape; `at` is just past the backslash. Writes its text (at most 4 bytes) at `dst`
@@ -196,46 +219,44 @@ fn hex4(input: &[u8], at: usize) -> Option<u32> {
     )
 }
 
-#[inline(always)]
-fn is_special(byte: u8) -> bool {
-    byte == b'"' || byte == b'\\' || byte < 0x20
-}
-
 const BLOCK: usize = 16;
+
+/// First reservation for an escaped string's text (see `unescape_from`).
+const INITIAL_SCRATCH: usize = 4096;
 
 #[cfg(target_arch = "x86_64")]
 type Block = std::arch::x86_64::__m128i;
 #[cfg(not(target_arch = "x86_64"))]
 type Block = [u8; BLOCK];
 
-/// A 16-byte block and the bit mask of its special bytes.
-///
 /// # Safety
 /// `src` must be valid for 16 bytes of reads.
 #[inline(always)]
-unsafe fn load_block(src: *const u8) -> (Block, u32) {
+unsafe fn load_block(src: *const u8) -> Block {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of x86_64; the caller guarantees the read.
+    unsafe {
+        std::arch::x86_64::_mm_loadu_si128(src as *const Block)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: the caller guarantees the read.
+    unsafe {
+        std::ptr::read_unaligned(src as *const Block)
+    }
+}
+
+/// Bit `k` set when byte `k` of the block is special (`"`, `\`, below 0x20).
+#[inline(always)]
+fn block_mask(block: Block) -> u32 {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::arch::x86_64::*;
-        // SAFETY: SSE2 is part of x86_64; the caller guarantees the read.
-        unsafe {
-            let block = _mm_loadu_si128(src as *const __m128i);
-            let control = _mm_cmpeq_epi8(_mm_min_epu8(block, _mm_set1_epi8(0x1f)), block);
-            let quote = _mm_cmpeq_epi8(block, _mm_set1_epi8(b'"' as i8));
-            let backslash = _mm_cmpeq_epi8(block, _mm_set1_epi8(b'\\' as i8));
-            let special = _mm_or_si128(_mm_or_si128(quote, backslash), control);
-            (block, _mm_movemask_epi8(special) as u32)
-        }
+        string_special_mask(block)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        // SAFETY: the caller guarantees the read.
-        let block = unsafe { std::ptr::read_unaligned(src as *const Block) };
-        let mask = block
-            .iter()
-            .enumerate()
-            .fold(0u32, |mask, (k, &byte)| mask | (u32::from(is_special(byte)) << k));
-        (block, mask)
+        block.iter().enumerate().fold(0u32, |mask, (k, &byte)| {
+            mask | (u32::from(is_string_special(byte)) << k)
+        })
     }
 }
 
@@ -262,7 +283,7 @@ fn find_special(input: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while i + BLOCK <= input.len() {
         // SAFETY: the 16 bytes at `i` are inside `input`.
-        let (_, mask) = unsafe { load_block(input.as_ptr().add(i)) };
+        let mask = block_mask(unsafe { load_block(input.as_ptr().add(i)) });
         if mask != 0 {
             return Some(i + mask.trailing_zeros() as usize);
         }
@@ -271,7 +292,7 @@ fn find_special(input: &[u8], from: usize) -> Option<usize> {
     input
         .get(i..)?
         .iter()
-        .position(|&b| is_special(b))
+        .position(|&b| is_string_special(b))
         .map(|offset| i + offset)
 }
 
@@ -347,6 +368,26 @@ mod tests {
             let text = char::from_u32(code).unwrap().encode_utf8(&mut want);
             let (word, len) = utf8_word(code);
             assert_eq!(word.to_le_bytes()[..len], *text.as_bytes(), "U+{code:04X}");
+        }
+    }
+
+    #[test]
+    fn long_strings_grow_the_buffer() {
+        // Past the first reservation (`INITIAL_SCRATCH`): dense escapes, long plain runs, and
+        // 4-byte characters, so the buffer grows at every kind of step.
+        let pieces: [&[u8]; 4] = [
+            b"\\n",
+            b"0123456789abcdefghij",
+            b"\\ud83d\\ude00",
+            "\u{e9}".as_bytes(),
+        ];
+        for (k, piece) in pieces.iter().enumerate() {
+            let mut body = b"\\t".to_vec();
+            while body.len() < 3 * INITIAL_SCRATCH {
+                body.extend_from_slice(piece);
+                body.extend_from_slice(pieces[(k + body.len()) % pieces.len()]);
+            }
+            check(&body);
         }
     }
 

@@ -87,7 +87,30 @@ fn byte_needs_escape<const ASCII: bool>(byte: u8) -> bool {
     if ASCII {
         byte >= 0x80 || ASCII_ESCAPE[byte as usize] != 0
     } else {
-        byte < 0x20 || byte == b'"' || byte == b'\\'
+        is_string_special(byte)
+    }
+}
+
+/// `"`, `\` or a control character below 0x20: what a JSON string cannot hold as it is. The
+/// bytes `ensure_ascii=False` escapes, and the bytes a JSON string parser must stop at.
+#[inline(always)]
+pub fn is_string_special(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
+}
+
+/// [`is_string_special`] for 16 bytes at once: bit `k` of the result is set for byte `k`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub fn string_special_mask(block: std::arch::x86_64::__m128i) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of x86_64; register operations only.
+    unsafe {
+        let unit_sep = _mm_set1_epi8(0x1f);
+        // Unsigned "<= 0x1f": max(block, 0x1f) == 0x1f.
+        let controls = _mm_cmpeq_epi8(_mm_max_epu8(block, unit_sep), unit_sep);
+        let quote = _mm_cmpeq_epi8(block, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(block, _mm_set1_epi8(b'\\' as i8));
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), controls)) as u32
     }
 }
 
@@ -256,24 +279,22 @@ unsafe fn escape_blocks<const ASCII: bool>(src: *const u8, len: usize, mut dst: 
     let quote = _mm_set1_epi8(b'"' as i8);
     let backslash = _mm_set1_epi8(b'\\' as i8);
     let del = _mm_set1_epi8(0x7f);
-    let unit_sep = _mm_set1_epi8(0x1f);
     let mut i = 0;
     while i + 16 <= len {
         let block = _mm_loadu_si128(src.add(i) as *const __m128i);
         _mm_storeu_si128(dst as *mut __m128i, block);
-        let quote_or_backslash = _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash));
-        let special = if ASCII {
+        let mask = if ASCII {
             // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
-            _mm_or_si128(
+            let quote_or_backslash =
+                _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash));
+            let special = _mm_or_si128(
                 _mm_or_si128(_mm_cmplt_epi8(block, space), quote_or_backslash),
                 _mm_cmpeq_epi8(block, del),
-            )
+            );
+            _mm_movemask_epi8(special) as u32
         } else {
-            // Unsigned "<= 0x1f": max(block, 0x1f) == 0x1f.
-            let controls = _mm_cmpeq_epi8(_mm_max_epu8(block, unit_sep), unit_sep);
-            _mm_or_si128(controls, quote_or_backslash)
+            string_special_mask(block)
         };
-        let mask = _mm_movemask_epi8(special) as u32;
         if mask == 0 {
             i += 16;
             dst = dst.add(16);
