@@ -110,6 +110,20 @@ def guarded(harness: str, one_input: Callable[[bytes], None]) -> Callable[[bytes
     return test_one_input
 
 
+def outcome_kind(result: tuple[Any, ...]) -> str:
+    """ "ok", or the exception class name, of an ``outcome(...)`` result (for signatures)."""
+    return "ok" if result[0] == "ok" else result[1].__name__
+
+
+def run(harness: str, check: Callable[[bytes], None], namespace: dict[str, Any]) -> None:
+    """A harness's ``main``: instrument its own code, then fuzz ``check`` until libFuzzer stops."""
+    import atheris
+
+    instrument_module_functions(namespace)
+    atheris.Setup(fuzzer_args(sys.argv, harness), guarded(harness, check))
+    atheris.Fuzz()
+
+
 def finding_count() -> int:
     return _count
 

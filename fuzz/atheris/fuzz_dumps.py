@@ -757,8 +757,7 @@ def check(data: bytes) -> None:
         return
     if gen.deep and RecursionError in (want[1], got[1]):
         return  # documented: the RecursionError depth may differ by a few levels
-    kind = "ok" if want[0] == "ok" else want[1].__name__
-    gkind = "ok" if got[0] == "ok" else got[1].__name__
+    kind, gkind = common.outcome_kind(want), common.outcome_kind(got)
     signature = classify(gen, opts, want, got, gen_b) or (
         f"dumps mismatch: json {kind} vs ours {gkind} (opts {sorted(opts)})"
     )
@@ -770,9 +769,7 @@ def check(data: bytes) -> None:
 
 
 def main() -> None:
-    common.instrument_module_functions(globals())
-    atheris.Setup(common.fuzzer_args(sys.argv, "dumps"), common.guarded("dumps", check))
-    atheris.Fuzz()
+    common.run("dumps", check, globals())
 
 
 if __name__ == "__main__":

@@ -343,8 +343,7 @@ def check(data: bytes) -> None:
         )
         if opens > 500:
             return  # documented: the RecursionError depth may differ by a few levels
-    kind = "ok" if want[0] == "ok" else want[1].__name__
-    gkind = "ok" if got[0] == "ok" else got[1].__name__
+    kind, gkind = common.outcome_kind(want), common.outcome_kind(got)
     raise common.Finding(
         f"loads mismatch: json {kind} vs ours {gkind} (input {type(doc).__name__})\n"
         f"  input: {short(doc)}\n  json: {short(want)}\n  ours: {short(got)}"
@@ -352,9 +351,7 @@ def check(data: bytes) -> None:
 
 
 def main() -> None:
-    common.instrument_module_functions(globals())
-    atheris.Setup(common.fuzzer_args(sys.argv, "loads"), common.guarded("loads", check))
-    atheris.Fuzz()
+    common.run("loads", check, globals())
 
 
 if __name__ == "__main__":

@@ -384,10 +384,8 @@ def check(data: bytes) -> None:
 
 
 def main() -> None:
-    common.instrument_module_functions(globals())
     with DET.patched():
-        atheris.Setup(common.fuzzer_args(sys.argv, "request"), common.guarded("request", check))
-        atheris.Fuzz()
+        common.run("request", check, globals())
 
 
 if __name__ == "__main__":
