@@ -484,6 +484,77 @@ def test_sort_keys_prefix_ties(capture, seed):
     check_value(capture, {**obj, "\xe9": 0}, sort_keys=True)
 
 
+class Attributes:
+    """Instances keep their attributes in a split-table dict (keys shared by the class)."""
+
+    def __init__(self) -> None:
+        self.b = 1
+        self.a = "two"
+        self.c = None
+
+
+def split_dict_with_deletion() -> dict[str, Any]:
+    obj = Attributes()
+    del obj.a
+    return vars(obj)
+
+
+def deleted_and_reinserted() -> dict[Any, Any]:
+    obj = {key: index for index, key in enumerate("abcdefgh")}
+    for key in "aceh":
+        del obj[key]
+    obj["a"] = "back, last"
+    return obj
+
+
+def str_table_turned_general() -> dict[Any, Any]:
+    obj = {"b": 1, "a": 2}
+    obj[3] = "int key"
+    del obj[3]
+    return obj
+
+
+def large_with_deletions(size: int) -> dict[str, int]:
+    obj = {f"k{index:06}": index for index in range(size)}
+    for index in range(0, size, 3):
+        del obj[f"k{index:06}"]
+    return obj
+
+
+def cleared_and_refilled() -> dict[str, int]:
+    obj = dict.fromkeys("xyz", 0)
+    obj.clear()
+    obj.update(b=2, a=1)
+    return obj
+
+
+# Dict tables as CPython lays them out (the encoder reads entries in place on 3.11-3.13):
+# deleted entries (NULL values) in every position, str-only and general key tables, split
+# tables, 1-, 2- and 4-byte hash indices.
+DICT_SHAPES = {
+    "emptied": lambda: (lambda d: (d.pop("a"), d)[1])({"a": 1}),
+    "deleted-and-reinserted": deleted_and_reinserted,
+    "last-deleted": lambda: (lambda d: (d.popitem(), d)[1])({"a": 1, "b": 2}),
+    "general-keys": lambda: {2: "b", 1: "a", 0.5: None, None: 0, False: 1},
+    "general-deleted": lambda: (lambda d: (d.pop(1), d.pop(3), d)[2])(dict.fromkeys(range(5), "v")),
+    "str-turned-general": str_table_turned_general,
+    "split": lambda: vars(Attributes()),
+    "split-deleted": split_dict_with_deletion,
+    "cleared-and-refilled": cleared_and_refilled,
+    "2-byte-indices": lambda: large_with_deletions(400),
+    "4-byte-indices": lambda: large_with_deletions(70_000),
+    "nested": lambda: {"outer": deleted_and_reinserted(), "split": vars(Attributes())},
+}
+
+
+@pytest.mark.parametrize("shape", DICT_SHAPES, ids=str)
+@pytest.mark.parametrize("sort_keys", [False, True])
+@pytest.mark.parametrize("indent", [None, 2])
+def test_dict_table_shapes(capture, shape, sort_keys, indent):
+    check(capture, DICT_SHAPES[shape], sort_keys=sort_keys, indent=indent)
+    check(capture, DICT_SHAPES[shape], sort_keys=sort_keys, separators=(",", ":"))
+
+
 @settings(max_examples=300, deadline=None)
 @given(keys=st.lists(st.text(alphabet="\x00\x01ab\x7f", max_size=11), max_size=30))
 def test_hypothesis_sort_keys_short_alphabet(capture, keys):

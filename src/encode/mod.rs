@@ -3,6 +3,7 @@
 //! Layout: `obtype` dispatches on type pointers, `string`/`number` write scalars,
 //! `serializer` walks containers; this file is the thin pyo3 layer (arguments, buffer reuse).
 
+mod dict_entries;
 mod number;
 mod obtype;
 mod serializer;

@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::obtype::{ob_type, ObType};
-use super::{number, string};
+use super::{dict_entries, number, string};
 use crate::writer::extend_small;
 
 /// Nesting cap whatever `sys.getrecursionlimit()` allows: the Rust stack must never overflow
@@ -415,13 +415,11 @@ impl<'a, 'py> Encoder<'a, 'py> {
     /// The items of an exact dict in json's order (`PyDict_Items`, then sorted when asked):
     /// `false`, with `items` left empty, when some key is not an exact str and Python must sort.
     unsafe fn snapshot_items(&mut self, obj: *mut ffi::PyObject, items: &mut Vec<Item>) -> bool {
-        let mut pos: ffi::Py_ssize_t = 0;
-        let mut key = std::ptr::null_mut();
-        let mut value = std::ptr::null_mut();
         let mut all_str = true;
         let mut all_ascii = true;
         let sort = self.opts.sort_keys;
-        while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
+        // Only INCREFs run inside: no Python code can touch the table being read.
+        dict_entries::for_each(obj, |key, value| {
             let is_str = ffi::PyUnicode_CheckExact(key) != 0;
             let is_ascii = is_str && ffi::PyUnicode_IS_COMPACT_ASCII(key) != 0;
             all_str &= is_str;
@@ -436,7 +434,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 value: owned(value),
                 prefix,
             });
-        }
+        });
         if !sort {
             return true;
         }
