@@ -38,9 +38,21 @@ thread_local! {
     static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
 }
 
-/// The UTF-8 bytes of a `str` argument, borrowed from the object (CPython caches them).
+/// The UTF-8 bytes of a `str` argument, borrowed from the object.
 fn str_bytes<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
-    Ok(Cow::Borrowed(obj.cast::<PyString>()?.to_str()?.as_bytes()))
+    Ok(Cow::Borrowed(str_data(obj.cast::<PyString>()?)?))
+}
+
+/// A `str`'s UTF-8 bytes: compact ASCII data read in place, anything else through CPython's
+/// cached UTF-8 (`to_str` costs two calls, noticeable on a 1 µs `dumps`).
+fn str_data<'a>(text: &'a Bound<'_, PyString>) -> PyResult<&'a [u8]> {
+    // SAFETY: a live str, borrowed for 'a; its storage is immutable.
+    unsafe {
+        if ffi::PyUnicode_IS_COMPACT_ASCII(text.as_ptr()) != 0 {
+            return Ok(string::ascii_bytes(text.as_ptr()));
+        }
+    }
+    Ok(text.to_str()?.as_bytes())
 }
 
 /// json: `if indent is not None and not isinstance(indent, str): indent = ' ' * indent`.
@@ -75,9 +87,10 @@ fn separator_bytes<'a>(separators: &'a Bound<'_, PyAny>) -> PyResult<Separators<
             };
             let item = item.cast_into::<PyString>()?;
             let key = key.cast_into::<PyString>()?;
-            // SAFETY: the bytes are CPython's cached UTF-8 of strs the tuple keeps alive.
+            // SAFETY: the bytes belong to strs the tuple keeps alive (their data or their
+            // cached UTF-8).
             let borrow = |s: &Bound<'_, PyString>| -> PyResult<&'a [u8]> {
-                let text = s.to_str()?;
+                let text = str_data(s)?;
                 Ok(unsafe { std::slice::from_raw_parts(text.as_ptr(), text.len()) })
             };
             return Ok((Cow::Borrowed(borrow(&item)?), Cow::Borrowed(borrow(&key)?)));

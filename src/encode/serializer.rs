@@ -20,7 +20,7 @@ use pyo3::types::PyTuple;
 
 use super::obtype::{ob_type, ObType};
 use super::{dict_entries, number, string};
-use crate::writer::extend_small;
+use crate::writer::{extend_small, write_separator};
 
 /// Nesting cap whatever `sys.getrecursionlimit()` allows: the Rust stack must never overflow
 /// (gunicorn's threads have smaller stacks than the main thread).
@@ -239,10 +239,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     #[inline(always)]
     fn item_separator(&mut self) {
-        match &self.opts.item_separator[..] {
-            [byte] => self.scratch.out.push(*byte),
-            separator => extend_small(&mut self.scratch.out, separator),
-        }
+        write_separator(&mut self.scratch.out, &self.opts.item_separator);
         self.newline_indent();
     }
 
@@ -535,7 +532,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             self.scratch.out.truncate(mark);
             return Ok(());
         }
-        extend_small(&mut self.scratch.out, &self.opts.key_separator);
+        write_separator(&mut self.scratch.out, &self.opts.key_separator);
         self.encode_inline(value)?;
         *first = false;
         Ok(())

@@ -206,7 +206,8 @@ pub fn try_quote_short_plain(out: &mut Vec<u8>, units: &[u8]) -> bool {
 unsafe fn escape_raw<const ASCII: bool>(units: &[u8], dst: *mut u8) -> *mut u8 {
     // Reads stay within `units` (whole blocks/words only while that many bytes remain, then
     // single bytes); the output pointer advances by at most 6 bytes per unit consumed, and
-    // each store writes at most 16 bytes past it.
+    // each store writes at most 16 bytes past it. The words and single bytes below only see
+    // strings shorter than a block (or every string, without SSE2).
     let len = units.len();
     let src = units.as_ptr();
     let (mut i, mut dst) = escape_blocks::<ASCII>(src, len, dst);
@@ -270,31 +271,18 @@ unsafe fn write_byte<const ASCII: bool>(dst: *mut u8, byte: u8) -> *mut u8 {
     }
 }
 
-/// The 16-byte blocks of `escape_raw`; returns (bytes consumed, output pointer).
+/// The 16-byte blocks of `escape_raw`; returns (bytes consumed, output pointer). A string of
+/// 16 bytes or more is consumed whole: its last, partial block is read as the 16 bytes that
+/// end the string (overlapping ones already written), its mask shifted past the overlap.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn escape_blocks<const ASCII: bool>(src: *const u8, len: usize, mut dst: *mut u8) -> (usize, *mut u8) {
     use std::arch::x86_64::*;
-    let space = _mm_set1_epi8(0x20);
-    let quote = _mm_set1_epi8(b'"' as i8);
-    let backslash = _mm_set1_epi8(b'\\' as i8);
-    let del = _mm_set1_epi8(0x7f);
     let mut i = 0;
     while i + 16 <= len {
         let block = _mm_loadu_si128(src.add(i) as *const __m128i);
         _mm_storeu_si128(dst as *mut __m128i, block);
-        let mask = if ASCII {
-            // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
-            let quote_or_backslash =
-                _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash));
-            let special = _mm_or_si128(
-                _mm_or_si128(_mm_cmplt_epi8(block, space), quote_or_backslash),
-                _mm_cmpeq_epi8(block, del),
-            );
-            _mm_movemask_epi8(special) as u32
-        } else {
-            string_special_mask(block)
-        };
+        let mask = block_escape_mask::<ASCII>(block);
         if mask == 0 {
             i += 16;
             dst = dst.add(16);
@@ -305,7 +293,50 @@ unsafe fn escape_blocks<const ASCII: bool>(src: *const u8, len: usize, mut dst: 
         dst = dst.add(write_byte_escape(dst, *src.add(i + clean)));
         i += clean + 1;
     }
+    if len < 16 || i == len {
+        return (i, dst);
+    }
+    let last = block_escape_mask::<ASCII>(_mm_loadu_si128(src.add(len - 16) as *const __m128i));
+    while i < len {
+        let rest = len - i;
+        let mask = last >> (16 - rest);
+        let clean = if mask == 0 {
+            rest
+        } else {
+            mask.trailing_zeros() as usize
+        };
+        crate::writer::copy_small(src.add(i), dst, clean);
+        dst = dst.add(clean);
+        i += clean;
+        if i < len {
+            dst = dst.add(write_byte_escape(dst, *src.add(i)));
+            i += 1;
+        }
+    }
     (i, dst)
+}
+
+/// Bit `k` set when byte `k` of `block` needs escaping (see [`word_needs_escape`]).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn block_escape_mask<const ASCII: bool>(block: std::arch::x86_64::__m128i) -> u32 {
+    use std::arch::x86_64::*;
+    if !ASCII {
+        return string_special_mask(block);
+    }
+    // SAFETY: SSE2 is part of x86_64; register operations only.
+    unsafe {
+        // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
+        let quote_or_backslash = _mm_or_si128(
+            _mm_cmpeq_epi8(block, _mm_set1_epi8(b'"' as i8)),
+            _mm_cmpeq_epi8(block, _mm_set1_epi8(b'\\' as i8)),
+        );
+        let special = _mm_or_si128(
+            _mm_or_si128(_mm_cmplt_epi8(block, _mm_set1_epi8(0x20)), quote_or_backslash),
+            _mm_cmpeq_epi8(block, _mm_set1_epi8(0x7f)),
+        );
+        _mm_movemask_epi8(special) as u32
+    }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -645,7 +676,8 @@ mod tests {
     #[test]
     fn every_byte_at_every_position() {
         // Each byte value at each offset of strings of every length up to 40, so the 16-byte
-        // blocks, the 8-byte words and the single-byte tail all see it, alone and in pairs.
+        // blocks, the overlapping last block, the 8-byte words and the single bytes of short
+        // strings all see it, alone and in pairs; ASCII ones through the UTF-8 escaper too.
         for len in 1..=40 {
             for pos in 0..len {
                 for b in 0u8..=0xff {
@@ -659,6 +691,10 @@ mod tests {
                         write_escaped_code_point(&mut expected, u as u32);
                     }
                     assert_eq!(out, expected, "byte {b:#x} at {pos} of {len}");
+                    if let Ok(text) = std::str::from_utf8(&units) {
+                        let want = serde_json::to_string(text).unwrap();
+                        assert_eq!(utf8(text), want, "utf-8 {b:#x} at {pos} of {len}");
+                    }
                 }
             }
         }

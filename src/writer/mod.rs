@@ -18,32 +18,48 @@ pub fn extend_small(out: &mut Vec<u8>, bytes: &[u8]) {
         return;
     }
     out.reserve(32);
-    // SAFETY: 32 bytes of spare capacity are reserved; every read stays inside `bytes`
-    // (the two 16-, 8- or 4-byte windows overlap instead of running past its end).
+    // SAFETY: 32 bytes of spare capacity are reserved and `len <= 32`.
     unsafe {
-        let src = bytes.as_ptr();
-        let dst = out.as_mut_ptr().add(out.len());
-        if len >= 16 {
-            let head = std::ptr::read_unaligned(src as *const u128);
-            let tail = std::ptr::read_unaligned(src.add(len - 16) as *const u128);
-            std::ptr::write_unaligned(dst as *mut u128, head);
-            std::ptr::write_unaligned(dst.add(len - 16) as *mut u128, tail);
-        } else if len >= 8 {
-            let head = std::ptr::read_unaligned(src as *const u64);
-            let tail = std::ptr::read_unaligned(src.add(len - 8) as *const u64);
-            std::ptr::write_unaligned(dst as *mut u64, head);
-            std::ptr::write_unaligned(dst.add(len - 8) as *mut u64, tail);
-        } else if len >= 4 {
-            let head = std::ptr::read_unaligned(src as *const u32);
-            let tail = std::ptr::read_unaligned(src.add(len - 4) as *const u32);
-            std::ptr::write_unaligned(dst as *mut u32, head);
-            std::ptr::write_unaligned(dst.add(len - 4) as *mut u32, tail);
-        } else {
-            for i in 0..len {
-                *dst.add(i) = *src.add(i);
-            }
-        }
+        copy_small(bytes.as_ptr(), out.as_mut_ptr().add(out.len()), len);
         out.set_len(out.len() + len);
+    }
+}
+
+/// Copies `len` (at most 32) bytes with two overlapping loads and stores of one width.
+///
+/// # Safety
+/// `src` must be readable and `dst` writable for `len` bytes; the ranges must not overlap.
+#[inline(always)]
+pub unsafe fn copy_small(src: *const u8, dst: *mut u8, len: usize) {
+    // Every read stays inside `src[..len]`: the two windows overlap instead of running past.
+    if len >= 16 {
+        let head = std::ptr::read_unaligned(src as *const u128);
+        let tail = std::ptr::read_unaligned(src.add(len - 16) as *const u128);
+        std::ptr::write_unaligned(dst as *mut u128, head);
+        std::ptr::write_unaligned(dst.add(len - 16) as *mut u128, tail);
+    } else if len >= 8 {
+        let head = std::ptr::read_unaligned(src as *const u64);
+        let tail = std::ptr::read_unaligned(src.add(len - 8) as *const u64);
+        std::ptr::write_unaligned(dst as *mut u64, head);
+        std::ptr::write_unaligned(dst.add(len - 8) as *mut u64, tail);
+    } else if len >= 4 {
+        let head = std::ptr::read_unaligned(src as *const u32);
+        let tail = std::ptr::read_unaligned(src.add(len - 4) as *const u32);
+        std::ptr::write_unaligned(dst as *mut u32, head);
+        std::ptr::write_unaligned(dst.add(len - 4) as *mut u32, tail);
+    } else {
+        for i in 0..len {
+            *dst.add(i) = *src.add(i);
+        }
+    }
+}
+
+/// A separator: one byte (the common case) or a short slice.
+#[inline(always)]
+pub fn write_separator(out: &mut Vec<u8>, separator: &[u8]) {
+    match separator {
+        [byte] => out.push(*byte),
+        separator => extend_small(out, separator),
     }
 }
 
