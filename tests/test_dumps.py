@@ -346,6 +346,41 @@ def test_defaults_are_json_defaults(capture):
         assert capture(lambda obj=obj: httpbin_ext.dumps(obj)) == want
 
 
+class TruthRaises:
+    def __bool__(self) -> bool:
+        raise ZeroDivisionError("no truth")
+
+
+def test_keyword_arguments(capture):
+    """dumps' hand-written entry matches keywords by identity with interned names, then by
+    value: names built at run time, passed positionally or twice, unknown or falsy-but-set
+    all behave as a Python function's arguments do."""
+    obj = {"b": [1.5, None], "a": "é"}
+    runtime_names = {"".join(["sort", "_keys"]): 1, "".join(["ind", "ent"]): 2}
+    assert _native.dumps(obj, **runtime_names) == expected(obj, sort_keys=True, indent=2)
+    assert _native.dumps(obj=obj) == expected(obj)
+    # Truthiness, as json reads these flags; None for the optional ones means "not given".
+    assert _native.dumps(obj, sort_keys=[0], ensure_ascii=0, allow_nan="") == expected(
+        obj, sort_keys=True, ensure_ascii=False, allow_nan=False
+    )
+    assert _native.dumps(obj, indent=None, separators=None, default=None) == expected(obj)
+    # A flag whose truth raises: json.dumps raises that same error.
+    want = capture(lambda: json.dumps(obj, sort_keys=TruthRaises()))
+    assert want[0] == "raise"
+    assert capture(lambda: _native.dumps(obj, sort_keys=TruthRaises())) == want
+    for call, message in [
+        (lambda: _native.dumps(), "missing 1 required positional argument: 'obj'"),
+        (lambda: _native.dumps(obj, 2), "takes 1 positional arguments but 2 were given"),
+        (lambda: _native.dumps(obj, bogus=1), "unexpected keyword argument 'bogus'"),
+        (lambda: _native.dumps(obj, **{"".join("xy"): 1}), "unexpected keyword argument 'xy'"),
+        (lambda: _native.dumps(obj, obj=obj), "multiple values for argument 'obj'"),
+        (lambda: _native.dumps(obj, newline=1), "'int' object is not an instance of 'bool'"),
+    ]:
+        with pytest.raises(TypeError, match=message):
+            call()
+    assert _native.dumps(obj, newline=True) == expected(obj) + b"\n"
+
+
 @pytest.mark.parametrize("opts", ALL_OPTIONS[::5], ids=options_id)
 def test_newline(capture, opts):
     # newline=True is Flask's response body: f"{dumps(obj)}\n", encoded as a whole.
