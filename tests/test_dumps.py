@@ -352,9 +352,8 @@ class TruthRaises:
 
 
 def test_keyword_arguments(capture):
-    """dumps' hand-written entry matches keywords by identity with interned names, then by
-    value: names built at run time, passed positionally or twice, unknown or falsy-but-set
-    all behave as a Python function's arguments do."""
+    """Keyword names built at run time, arguments passed positionally or twice, unknown or
+    falsy-but-set: all behave as a Python function's arguments do."""
     obj = {"b": [1.5, None], "a": "é"}
     runtime_names = {"".join(["sort", "_keys"]): 1, "".join(["ind", "ent"]): 2}
     assert _native.dumps(obj, **runtime_names) == expected(obj, sort_keys=True, indent=2)

@@ -1,11 +1,9 @@
 //! `dumps`: Python objects → JSON bytes, byte-identical to `json.dumps(...).encode()`.
 //!
 //! Layout: `obtype` dispatches on type pointers, `string`/`number` write scalars,
-//! `serializer` walks containers; `entry` is the Python entry point; this file converts the
-//! arguments and reuses the buffers.
+//! `serializer` walks containers; this file is the thin pyo3 layer (arguments, buffer reuse).
 
 mod dict_entries;
-mod entry;
 mod number;
 mod obtype;
 mod serializer;
@@ -20,6 +18,16 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyString, PyTuple};
 
 use serializer::{Encoder, Options, Scratch};
+
+/// A boolean argument read the way `json` reads it: by truthiness (`sort_keys=1` works).
+pub struct Flag(pub bool);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Flag {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        obj.is_truthy().map(Flag)
+    }
+}
 
 /// Output buffers above this size are not kept for reuse.
 const KEEP_BUFFER_BYTES: usize = 4 << 20;
@@ -102,6 +110,38 @@ fn owned_str_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Cow<'static, [u8]>> {
     Ok(Cow::Owned(obj.cast::<PyString>()?.to_str()?.as_bytes().to_vec()))
 }
 
+/// `json.dumps(obj, ...).encode()`, natively. `newline=True` appends `b"\n"` (Flask's
+/// response body) without another copy.
+#[pyfunction]
+#[pyo3(signature = (
+    obj, *, indent=None, sort_keys=Flag(false), ensure_ascii=Flag(true), separators=None,
+    default=None, allow_nan=Flag(true), skipkeys=Flag(false), newline=false
+))]
+#[allow(clippy::too_many_arguments)]
+fn dumps<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    indent: Option<&Bound<'py, PyAny>>,
+    sort_keys: Flag,
+    ensure_ascii: Flag,
+    separators: Option<&Bound<'py, PyAny>>,
+    default: Option<Bound<'py, PyAny>>,
+    allow_nan: Flag,
+    skipkeys: Flag,
+    newline: bool,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let args = DumpsArgs {
+        indent,
+        sort_keys: sort_keys.0,
+        ensure_ascii: ensure_ascii.0,
+        separators,
+        default,
+        allow_nan: allow_nan.0,
+        skipkeys: skipkeys.0,
+    };
+    dumps_bytes(py, obj, args, newline)
+}
+
 /// `json.dumps`'s keyword arguments, for callers on the Rust side.
 pub struct DumpsArgs<'a, 'py> {
     pub indent: Option<&'a Bound<'py, PyAny>>,
@@ -113,8 +153,7 @@ pub struct DumpsArgs<'a, 'py> {
     pub skipkeys: bool,
 }
 
-/// `json.dumps(obj, ...).encode()`, natively; `newline` appends `b"\n"` (Flask's response
-/// body) without another copy. Python calls it through [`entry`].
+/// [`dumps`] for Rust callers.
 pub fn dumps_bytes<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
@@ -233,6 +272,6 @@ fn unencodable_error(py: Python<'_>, out: &[u8]) -> PyErr {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     number::detect_int_layout(m.py())?;
-    m.add("dumps", entry::function(m.py())?)?;
+    m.add_function(wrap_pyfunction!(dumps, m)?)?;
     Ok(())
 }
