@@ -527,6 +527,13 @@ class Attributes:
         self.c = None
 
 
+def without(obj: dict[Any, Any], *keys: Any) -> dict[Any, Any]:
+    """``obj`` after deleting ``keys`` from it (which leaves NULL entries in its table)."""
+    for key in keys:
+        del obj[key]
+    return obj
+
+
 def split_dict_with_deletion() -> dict[str, Any]:
     obj = Attributes()
     del obj.a
@@ -534,25 +541,20 @@ def split_dict_with_deletion() -> dict[str, Any]:
 
 
 def deleted_and_reinserted() -> dict[Any, Any]:
-    obj = {key: index for index, key in enumerate("abcdefgh")}
-    for key in "aceh":
-        del obj[key]
+    obj = without({key: index for index, key in enumerate("abcdefgh")}, *"aceh")
     obj["a"] = "back, last"
     return obj
 
 
 def str_table_turned_general() -> dict[Any, Any]:
     obj = {"b": 1, "a": 2}
-    obj[3] = "int key"
-    del obj[3]
-    return obj
+    obj[3] = "int key"  # the str-only table turns general
+    return without(obj, 3)
 
 
 def large_with_deletions(size: int) -> dict[str, int]:
     obj = {f"k{index:06}": index for index in range(size)}
-    for index in range(0, size, 3):
-        del obj[f"k{index:06}"]
-    return obj
+    return without(obj, *(f"k{index:06}" for index in range(0, size, 3)))
 
 
 def cleared_and_refilled() -> dict[str, int]:
@@ -566,11 +568,11 @@ def cleared_and_refilled() -> dict[str, int]:
 # deleted entries (NULL values) in every position, str-only and general key tables, split
 # tables, 1-, 2- and 4-byte hash indices.
 DICT_SHAPES = {
-    "emptied": lambda: (lambda d: (d.pop("a"), d)[1])({"a": 1}),
+    "emptied": lambda: without({"a": 1}, "a"),
     "deleted-and-reinserted": deleted_and_reinserted,
-    "last-deleted": lambda: (lambda d: (d.popitem(), d)[1])({"a": 1, "b": 2}),
+    "last-deleted": lambda: without({"a": 1, "b": 2}, "b"),
     "general-keys": lambda: {2: "b", 1: "a", 0.5: None, None: 0, False: 1},
-    "general-deleted": lambda: (lambda d: (d.pop(1), d.pop(3), d)[2])(dict.fromkeys(range(5), "v")),
+    "general-deleted": lambda: without(dict.fromkeys(range(5), "v"), 1, 3),
     "str-turned-general": str_table_turned_general,
     "split": lambda: vars(Attributes()),
     "split-deleted": split_dict_with_deletion,

@@ -21,6 +21,7 @@ pub unsafe fn for_each(
     dict: *mut ffi::PyObject,
     mut visit: impl FnMut(*mut ffi::PyObject, *mut ffi::PyObject),
 ) {
+    #[cfg(all(Py_3_11, not(any(Py_3_14, PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED))))]
     if in_place::for_each(dict, &mut visit) {
         return;
     }
@@ -98,19 +99,5 @@ mod in_place {
             }
         }
         true
-    }
-}
-
-#[cfg(not(all(Py_3_11, not(any(Py_3_14, PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED)))))]
-mod in_place {
-    use pyo3::ffi;
-
-    /// Another interpreter or layout: always `PyDict_Next`.
-    #[inline(always)]
-    pub unsafe fn for_each(
-        _dict: *mut ffi::PyObject,
-        _visit: &mut impl FnMut(*mut ffi::PyObject, *mut ffi::PyObject),
-    ) -> bool {
-        false
     }
 }
