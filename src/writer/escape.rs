@@ -274,11 +274,25 @@ unsafe fn write_byte<const ASCII: bool>(dst: *mut u8, byte: u8) -> *mut u8 {
 /// The 16-byte blocks of `escape_raw`; returns (bytes consumed, output pointer). A string of
 /// 16 bytes or more is consumed whole: its last, partial block is read as the 16 bytes that
 /// end the string (overlapping ones already written), its mask shifted past the overlap.
+/// Long clean text goes two blocks per step, which halves the loop's own overhead.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn escape_blocks<const ASCII: bool>(src: *const u8, len: usize, mut dst: *mut u8) -> (usize, *mut u8) {
     use std::arch::x86_64::*;
     let mut i = 0;
+    while i + 32 <= len {
+        let low = _mm_loadu_si128(src.add(i) as *const __m128i);
+        let high = _mm_loadu_si128(src.add(i + 16) as *const __m128i);
+        _mm_storeu_si128(dst as *mut __m128i, low);
+        _mm_storeu_si128(dst.add(16) as *mut __m128i, high);
+        let mask = block_escape_mask::<ASCII>(low) | block_escape_mask::<ASCII>(high) << 16;
+        if mask == 0 {
+            i += 32;
+            dst = dst.add(32);
+            continue;
+        }
+        (i, dst) = escape_masked(src, len, i, mask, dst);
+    }
     while i + 16 <= len {
         let block = _mm_loadu_si128(src.add(i) as *const __m128i);
         _mm_storeu_si128(dst as *mut __m128i, block);
@@ -288,10 +302,7 @@ unsafe fn escape_blocks<const ASCII: bool>(src: *const u8, len: usize, mut dst: 
             dst = dst.add(16);
             continue;
         }
-        let clean = mask.trailing_zeros() as usize;
-        dst = dst.add(clean);
-        dst = dst.add(write_byte_escape(dst, *src.add(i + clean)));
-        i += clean + 1;
+        (i, dst) = escape_masked(src, len, i, mask, dst);
     }
     if len < 16 || i == len {
         return (i, dst);
@@ -314,6 +325,44 @@ unsafe fn escape_blocks<const ASCII: bool>(src: *const u8, len: usize, mut dst: 
         }
     }
     (i, dst)
+}
+
+/// Escapes the bytes of `src[base..base + 32]` flagged in `mask` (bit k: `base + k`; not 0),
+/// whose bytes are already stored in place at `dst`; returns (the byte after the last escape,
+/// its output pointer). Each escape overwrites what follows it, so the clean run up to the
+/// next escape is copied again after it. The next escape comes from the mask, not from
+/// loading and testing the bytes after each escape again: that was a chain of dependent
+/// loads per escape where escapes are dense (an escaped JSON body), at half the speed.
+///
+/// # Safety
+/// As `escape_raw`; the mask's bits lie below `len - base`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn escape_masked(
+    src: *const u8,
+    len: usize,
+    base: usize,
+    mut mask: u32,
+    mut dst: *mut u8,
+) -> (usize, *mut u8) {
+    use std::arch::x86_64::*;
+    let mut i = base;
+    loop {
+        let at = base + mask.trailing_zeros() as usize;
+        dst = dst.add(at - i);
+        dst = dst.add(write_byte_escape(dst, *src.add(at)));
+        i = at + 1;
+        mask &= mask - 1;
+        if mask == 0 {
+            return (i, dst);
+        }
+        let run = base + mask.trailing_zeros() as usize - i;
+        if run <= 16 && i + 16 <= len {
+            _mm_storeu_si128(dst as *mut __m128i, _mm_loadu_si128(src.add(i) as *const __m128i));
+        } else {
+            crate::writer::copy_small(src.add(i), dst, run);
+        }
+    }
 }
 
 /// Bit `k` set when byte `k` of `block` needs escaping (see [`word_needs_escape`]).
@@ -675,10 +724,11 @@ mod tests {
 
     #[test]
     fn every_byte_at_every_position() {
-        // Each byte value at each offset of strings of every length up to 40, so the 16-byte
-        // blocks, the overlapping last block, the 8-byte words and the single bytes of short
-        // strings all see it, alone and in pairs; ASCII ones through the UTF-8 escaper too.
-        for len in 1..=40 {
+        // Each byte value at each offset of strings of every length up to 72, so the 32- and
+        // 16-byte steps, the overlapping last block, the 8-byte words and the single bytes of
+        // short strings all see it, alone and in pairs (clean runs between them of every
+        // length); ASCII ones through the UTF-8 escaper too.
+        for len in 1..=72 {
             for pos in 0..len {
                 for b in 0u8..=0xff {
                     let mut units = vec![b'a'; len];
@@ -696,6 +746,36 @@ mod tests {
                         assert_eq!(utf8(text), want, "utf-8 {b:#x} at {pos} of {len}");
                     }
                 }
+            }
+        }
+    }
+
+    /// Dense escapes: every pattern of escaped and plain bytes that a block's mask walk can
+    /// meet, as pseudo-random strings where about one byte in three needs an escape (short
+    /// and `\u00XX` ones mixed), against the per-byte reference and serde_json.
+    #[test]
+    fn dense_escapes_match_reference() {
+        let alphabet = b"ab\"\\\n\x01\x7f\xe9c/d";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..20_000 {
+            let len = round % 100 + 1;
+            let units: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let mut out = Vec::new();
+            escape_latin1_ascii(&mut out, &units);
+            let mut expected = Vec::new();
+            for &u in &units {
+                write_escaped_code_point(&mut expected, u as u32);
+            }
+            assert_eq!(out, expected, "{units:?}");
+            if let Ok(text) = std::str::from_utf8(&units) {
+                assert_eq!(utf8(text), serde_json::to_string(text).unwrap(), "{text:?}");
             }
         }
     }
