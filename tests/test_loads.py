@@ -308,6 +308,51 @@ def test_escapes_at_every_offset(piece):
                 check(doc.encode("utf-8", "surrogatepass"))
 
 
+# The first and last code point of each UTF-8 length and each str width (1, 2, 4 bytes).
+WIDTH_EDGES = [
+    "\x7f",
+    "\x80",
+    "\xe9",
+    "\xff",
+    "\u0100",
+    "\u07ff",
+    "\u0800",
+    "\u65e5",
+    "\uffff",
+    "\U00010000",
+    "\U0010ffff",
+]
+
+
+@pytest.mark.parametrize("wide", WIDTH_EDGES, ids=[f"U+{ord(c):04X}" for c in WIDTH_EDGES])
+def test_string_widths(wide):
+    """Raw (unescaped) UTF-8 strings are built natively, sized and typed from their bytes:
+    each must come out as json's own str, in the same storage width (str equality compares
+    the width first, and getsizeof shows it), alone, among ASCII and next to every other
+    width, as values and as keys."""
+    for other in WIDTH_EDGES:
+        for ascii_run in (0, 1, 7, 8, 9, 33):
+            for text in (
+                wide * 3,
+                "a" * ascii_run + wide + "b" * ascii_run + other,
+                other + "c" * ascii_run + wide,
+            ):
+                for doc in (
+                    json.dumps([text], ensure_ascii=False),
+                    json.dumps({text: text}, ensure_ascii=False),
+                ):
+                    check(doc.encode())
+                    for got, expected in zip(
+                        _strings(native.loads(doc)), _strings(json.loads(doc))
+                    ):
+                        assert sys.getsizeof(got) == sys.getsizeof(expected), ascii(got)
+
+
+def _strings(value) -> list:
+    """The strs in a decoded list or dict, keys first."""
+    return list(value) + list(value.values()) if isinstance(value, dict) else list(value)
+
+
 @pytest.mark.parametrize("s", EDGE_CASES, ids=range(len(EDGE_CASES)))
 def test_edge_cases_str(s):
     check(s)
