@@ -46,7 +46,8 @@ pub unsafe fn new_str(s: &str) -> *mut ffi::PyObject {
 #[inline(never)]
 unsafe fn new_str_non_ascii(s: &str) -> *mut ffi::PyObject {
     let shape = Utf8Shape::of(s);
-    let obj = unsafe { ffi::PyUnicode_New(shape.chars as ffi::Py_ssize_t, shape.max_char()) };
+    let max_char = shape.max_char();
+    let obj = unsafe { ffi::PyUnicode_New(shape.chars as ffi::Py_ssize_t, max_char) };
     if obj.is_null() {
         return obj;
     }
@@ -54,7 +55,7 @@ unsafe fn new_str_non_ascii(s: &str) -> *mut ffi::PyObject {
     // shared; every unit is written below (`s` has exactly `shape.chars` code points).
     unsafe {
         let data = ffi::PyUnicode_DATA(obj);
-        match shape.max_char() {
+        match max_char {
             0xff => decode_into(s, std::slice::from_raw_parts_mut(data.cast::<u8>(), shape.chars)),
             0xffff => decode_into(s, std::slice::from_raw_parts_mut(data.cast::<u16>(), shape.chars)),
             _ => decode_into(s, std::slice::from_raw_parts_mut(data.cast::<u32>(), shape.chars)),
@@ -67,7 +68,6 @@ unsafe fn new_str_non_ascii(s: &str) -> *mut ffi::PyObject {
 /// bound on its widest one, told by its highest byte. Continuation bytes are at most 0xBF,
 /// so a higher byte is a lead byte: 0xC2–0xC3 start U+0080–U+00FF, 0xC4–0xEF up to U+FFFF
 /// (at least U+0100), 0xF0 and above four-byte code points (at least U+10000).
-#[derive(Debug, PartialEq)]
 pub struct Utf8Shape {
     pub chars: usize,
     pub max_byte: u8,

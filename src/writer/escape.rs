@@ -308,29 +308,22 @@ unsafe fn escape_blocks<const ASCII: bool>(src: *const u8, len: usize, mut dst: 
     if len < 16 || i == len {
         return (i, dst);
     }
+    // The last bytes, in place first, then the same mask walk as the blocks above.
+    let rest = len - i;
     let last = block_escape_mask::<ASCII>(_mm_loadu_si128(src.add(len - 16) as *const __m128i));
-    while i < len {
-        let rest = len - i;
-        let mask = last >> (16 - rest);
-        let clean = if mask == 0 {
-            rest
-        } else {
-            mask.trailing_zeros() as usize
-        };
-        crate::writer::copy_small(src.add(i), dst, clean);
-        dst = dst.add(clean);
-        i += clean;
-        if i < len {
-            dst = dst.add(write_byte_escape(dst, *src.add(i)));
-            i += 1;
-        }
+    let mask = last >> (16 - rest);
+    crate::writer::copy_small(src.add(i), dst, rest);
+    if mask == 0 {
+        return (len, dst.add(rest));
     }
-    (i, dst)
+    let (i, dst) = escape_masked(src, len, i, mask, dst);
+    crate::writer::copy_small(src.add(i), dst, len - i);
+    (len, dst.add(len - i))
 }
 
 /// Escapes the bytes of `src[base..base + 32]` flagged in `mask` (bit k: `base + k`; not 0),
-/// whose bytes are already stored in place at `dst`; returns (the byte after the last escape,
-/// its output pointer). Each escape overwrites what follows it, so the clean run up to the
+/// whose bytes up to the first flagged one are already stored in place at `dst`; returns
+/// (the byte after the last escape, its output pointer). Each escape overwrites what follows it, so the clean run up to the
 /// next escape is copied again after it. The next escape comes from the mask, not from
 /// loading and testing the bytes after each escape again: that was a chain of dependent
 /// loads per escape where escapes are dense (an escaped JSON body), at half the speed.
