@@ -5,6 +5,7 @@
 //! - `encode`: `dumps` — walks Python objects and writes JSON straight into a byte buffer.
 //! - `decode`: `loads` — parses JSON bytes straight into Python objects.
 //! - `logging`: the pyo3-log bridge into Python's `logging`.
+//! - `fastcall`: keyword-argument parsing for `dumps`, whose every call passes keywords.
 //! - `gil`: releasing the GIL around pure-Rust work on large inputs.
 //! - `request`: httpbin's `get_dict` read from a Werkzeug request, rendered to JSON bytes.
 //! - `pure`: re-exports of the pure-Rust parts (no interpreter needed) for cargo-fuzz.
@@ -13,6 +14,7 @@ pub mod writer;
 
 mod decode;
 mod encode;
+mod fastcall;
 mod gil;
 mod logging;
 mod request;

@@ -12,22 +12,16 @@ mod string;
 use std::borrow::Cow;
 use std::cell::Cell;
 
-use pyo3::exceptions::{PySystemError, PyValueError};
+use pyo3::exceptions::{PySystemError, PyTypeError, PyValueError};
 use pyo3::ffi;
+use pyo3::impl_::pyfunction::{PyFunctionDef, PyMethodDef, WrapPyFunctionArg};
+use pyo3::impl_::trampoline::get_trampoline_function;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyString, PyTuple};
+
+use crate::fastcall::{truthy, Signature};
 
 use serializer::{Encoder, Options, Scratch};
-
-/// A boolean argument read the way `json` reads it: by truthiness (`sort_keys=1` works).
-pub struct Flag(pub bool);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for Flag {
-    type Error = PyErr;
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        obj.is_truthy().map(Flag)
-    }
-}
 
 /// Output buffers above this size are not kept for reuse.
 const KEEP_BUFFER_BYTES: usize = 4 << 20;
@@ -110,37 +104,83 @@ fn owned_str_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Cow<'static, [u8]>> {
     Ok(Cow::Owned(obj.cast::<PyString>()?.to_str()?.as_bytes().to_vec()))
 }
 
+/// `dumps`'s parameters: json.dumps's own, plus `newline`.
+static DUMPS_SIGNATURE: Signature<8> = Signature::new(
+    "dumps",
+    "obj",
+    [
+        "indent",
+        "sort_keys",
+        "ensure_ascii",
+        "separators",
+        "default",
+        "allow_nan",
+        "skipkeys",
+        "newline",
+    ],
+);
+
 /// `json.dumps(obj, ...).encode()`, natively. `newline=True` appends `b"\n"` (Flask's
-/// response body) without another copy.
-#[pyfunction]
-#[pyo3(signature = (
-    obj, *, indent=None, sort_keys=Flag(false), ensure_ascii=Flag(true), separators=None,
-    default=None, allow_nan=Flag(true), skipkeys=Flag(false), newline=false
-))]
-#[allow(clippy::too_many_arguments)]
-fn dumps<'py>(
-    py: Python<'py>,
-    obj: &Bound<'py, PyAny>,
-    indent: Option<&Bound<'py, PyAny>>,
-    sort_keys: Flag,
-    ensure_ascii: Flag,
-    separators: Option<&Bound<'py, PyAny>>,
-    default: Option<Bound<'py, PyAny>>,
-    allow_nan: Flag,
-    skipkeys: Flag,
-    newline: bool,
-) -> PyResult<Bound<'py, PyBytes>> {
+/// response body) without another copy. Arguments are parsed by [`Signature`]: Flask passes
+/// three to six keywords on every call.
+///
+/// # Safety
+/// Called by CPython (through pyo3's trampoline) with a vectorcall argument array.
+unsafe fn dumps_fastcall(
+    py: Python<'_>,
+    _module: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: forwarded from CPython's call.
+    let call = unsafe { DUMPS_SIGNATURE.parse(py, args, nargsf, kwnames)? };
+    let [indent, sort_keys, ensure_ascii, separators, default, allow_nan, skipkeys, newline] = call.keywords;
+    let flag = |value: Option<Borrowed<'_, '_, PyAny>>, omitted: bool| value.map_or(Ok(omitted), truthy);
+    let (indent, separators) = (given(indent), given(separators));
     let args = DumpsArgs {
-        indent,
-        sort_keys: sort_keys.0,
-        ensure_ascii: ensure_ascii.0,
-        separators,
-        default,
-        allow_nan: allow_nan.0,
-        skipkeys: skipkeys.0,
+        indent: indent.as_deref(),
+        sort_keys: flag(sort_keys, false)?,
+        ensure_ascii: flag(ensure_ascii, true)?,
+        separators: separators.as_deref(),
+        default: given(default).map(|v| v.to_owned()),
+        allow_nan: flag(allow_nan, true)?,
+        skipkeys: flag(skipkeys, false)?,
     };
-    dumps_bytes(py, obj, args, newline)
+    let newline = match newline {
+        None => false,
+        Some(value) => value
+            .cast::<PyBool>()
+            .map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "argument 'newline': '{}' object is not an instance of 'bool'",
+                    value
+                        .get_type()
+                        .name()
+                        .map_or_else(|_| "?".into(), |n| n.to_string())
+                ))
+            })?
+            .is_true(),
+    };
+    dumps_bytes(py, &call.positional, args, newline).map(Bound::into_ptr)
 }
+
+/// json treats an explicit None like an omitted argument.
+fn given<'a, 'py>(value: Option<Borrowed<'a, 'py, PyAny>>) -> Option<Borrowed<'a, 'py, PyAny>> {
+    value.filter(|v| !v.is_none())
+}
+
+/// The `PyMethodDef` `#[pyfunction]` would build, with our argument parsing behind pyo3's
+/// trampoline (GIL bookkeeping, panics raised as `PanicException`).
+static DUMPS_DEF: PyFunctionDef =
+    PyFunctionDef::from_method_def(PyMethodDef::fastcall_cfunction_with_keywords(
+        c"dumps",
+        get_trampoline_function!(fastcall_cfunction_with_keywords, dumps_fastcall),
+        c"dumps(obj, *, indent=None, sort_keys=False, ensure_ascii=True, separators=None, \
+           default=None, allow_nan=True, skipkeys=False, newline=False)\n--\n\n\
+           json.dumps(obj, ...).encode(), natively; newline=True appends a newline (Flask's \
+           response body) without another copy.",
+    ));
 
 /// `json.dumps`'s keyword arguments, for callers on the Rust side.
 pub struct DumpsArgs<'a, 'py> {
@@ -272,6 +312,6 @@ fn unencodable_error(py: Python<'_>, out: &[u8]) -> PyErr {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     number::detect_int_layout(m.py())?;
-    m.add_function(wrap_pyfunction!(dumps, m)?)?;
+    m.add_function(m.wrap_pyfunction(&DUMPS_DEF)?)?;
     Ok(())
 }
