@@ -442,6 +442,30 @@ def test_unusual_separators_and_indents(capture, separators, indent):
         check_value(capture, obj, separators=separators, indent=indent, ensure_ascii=ensure_ascii)
 
 
+def test_indents_across_calls_and_depths():
+    """Each new line is a slice of a `"\\n" + indent * k` prefix (at most 256 bytes) kept
+    between calls: indents around the sizes that fit (64 spaces are not allocated), depths that
+    run past the prefix, and calls alternating indents, so it is rebuilt and reused."""
+
+    def nested(depth):
+        obj = [1, {}]
+        for _ in range(depth):
+            obj = {"k": [obj, "x"], "e": []}
+        return obj
+
+    indents = [2, 4, 1, 0, 63, 64, 65, 85, 128, 255, 256, 257, "", "\t", "ab", "é" * 100, 2]
+    indents += [" " * 255, " " * 256, " " * 257]
+    for _ in range(2):
+        for indent in indents:
+            size = indent if isinstance(indent, int) else len(indent)
+            for depth in (0, 3, 130) if size <= 4 else (0, 3):
+                for sort_keys in (False, True):
+                    obj = nested(depth)
+                    assert _native.dumps(obj, indent=indent, sort_keys=sort_keys) == expected(
+                        obj, indent=indent, sort_keys=sort_keys
+                    ), (indent, depth)
+
+
 # --- hypothesis -------------------------------------------------------------------------------
 
 

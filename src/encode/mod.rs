@@ -49,11 +49,18 @@ fn str_data<'a>(text: &'a Bound<'_, PyString>) -> PyResult<&'a [u8]> {
     Ok(text.to_str()?.as_bytes())
 }
 
+/// Indents up to this many spaces are borrowed, not allocated per call.
+static SPACES: [u8; 64] = [b' '; 64];
+
 /// json: `if indent is not None and not isinstance(indent, str): indent = ' ' * indent`.
 fn indent_bytes<'a>(indent: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
     if indent.is_exact_instance_of::<PyInt>() {
         if let Ok(n) = indent.extract::<i64>() {
-            return Ok(Cow::Owned(vec![b' '; n.clamp(0, 1 << 16) as usize]));
+            let n = n.clamp(0, 1 << 16) as usize;
+            return Ok(match SPACES.get(..n) {
+                Some(spaces) => Cow::Borrowed(spaces),
+                None => Cow::Owned(vec![b' '; n]),
+            });
         }
     }
     if indent.is_instance_of::<PyString>() {

@@ -55,8 +55,11 @@ pub struct Scratch {
     path: Vec<*mut ffi::PyObject>,
     /// Item buffers for the dicts being written (one per nesting level in use).
     item_pool: Vec<Vec<Item>>,
-    /// `"\n"` followed by the indent repeated: sliced for each new line (indent mode).
+    /// `"\n"` followed by the indent repeated (at most [`NEWLINE_INDENTS_MAX`] bytes): each new
+    /// line is one slice of it. Kept across calls, rebuilt when the indent changes.
     newline_indents: Vec<u8>,
+    /// The indent `newline_indents` repeats.
+    newline_indents_unit: Vec<u8>,
 }
 
 /// Longest `newline_indents` prefix kept; deeper levels are written piece by piece.
@@ -67,8 +70,26 @@ impl Scratch {
     pub fn reset(&mut self, keep_bytes: usize) -> bool {
         self.out.clear();
         self.path.clear();
-        self.newline_indents.clear();
         self.out.capacity() <= keep_bytes && self.item_pool.iter().all(|items| items.capacity() <= 4096)
+    }
+
+    /// Makes `newline_indents` repeat `indent` (a no-op when it already does: Flask always
+    /// passes `indent=2`).
+    fn prepare_newline_indents(&mut self, indent: &[u8]) {
+        if self.newline_indents_unit == indent && !self.newline_indents.is_empty() {
+            return;
+        }
+        self.newline_indents.clear();
+        self.newline_indents.push(b'\n');
+        self.newline_indents_unit.clear();
+        if indent.is_empty() || indent.len() > NEWLINE_INDENTS_MAX {
+            // Never sliced past the "\n" (an empty unit keeps it valid for `indent=""`).
+            return;
+        }
+        self.newline_indents_unit.extend_from_slice(indent);
+        while self.newline_indents.len() + indent.len() <= NEWLINE_INDENTS_MAX {
+            self.newline_indents.extend_from_slice(indent);
+        }
     }
 }
 
@@ -83,7 +104,10 @@ pub struct Encoder<'a, 'py> {
 }
 
 impl<'a, 'py> Encoder<'a, 'py> {
-    pub fn new(py: Python<'py>, opts: &'a Options<'a, 'py>, scratch: Scratch) -> Self {
+    pub fn new(py: Python<'py>, opts: &'a Options<'a, 'py>, mut scratch: Scratch) -> Self {
+        if let Some(indent) = &opts.indent {
+            scratch.prepare_newline_indents(indent);
+        }
         Encoder {
             py,
             opts,
@@ -198,26 +222,27 @@ impl<'a, 'py> Encoder<'a, 'py> {
         }
     }
 
-    /// `"\n"` + the indent repeated `indent_level` times, from a prefix built once per call.
-    #[inline(never)]
+    /// `"\n"` + the indent repeated `indent_level` times: a slice of the prepared prefix.
+    #[inline(always)]
     fn write_newline_indent(&mut self) {
         let Some(indent) = &self.opts.indent else { return };
+        let wanted = indent.len().saturating_mul(self.indent_level).saturating_add(1);
         let scratch = &mut self.scratch;
-        let wanted = 1 + indent.len() * self.indent_level;
-        if scratch.newline_indents.len() < wanted.min(NEWLINE_INDENTS_MAX) {
-            scratch.newline_indents.clear();
-            scratch.newline_indents.push(b'\n');
-            while scratch.newline_indents.len() < wanted.min(NEWLINE_INDENTS_MAX) {
-                scratch.newline_indents.extend_from_slice(indent);
-            }
+        match scratch.newline_indents.get(..wanted) {
+            Some(prefix) => extend_small(&mut scratch.out, prefix),
+            None => self.write_deep_newline_indent(),
         }
-        if wanted <= scratch.newline_indents.len() {
-            extend_small(&mut scratch.out, &scratch.newline_indents[..wanted]);
-        } else {
-            scratch.out.push(b'\n');
-            for _ in 0..self.indent_level {
-                scratch.out.extend_from_slice(indent);
-            }
+    }
+
+    /// Past the prepared prefix: written piece by piece.
+    #[cold]
+    #[inline(never)]
+    fn write_deep_newline_indent(&mut self) {
+        let Some(indent) = &self.opts.indent else { return };
+        let out = &mut self.scratch.out;
+        out.push(b'\n');
+        for _ in 0..self.indent_level {
+            out.extend_from_slice(indent);
         }
     }
 
