@@ -82,6 +82,47 @@ def test_dumps_and_loads_from_many_threads() -> None:
     assert run_threads(worker) == []
 
 
+def test_dumps_while_another_call_has_released_the_gil() -> None:
+    """dumps reuses one set of output buffers while it holds the GIL; a call that finds them
+    taken (another thread's dumps is escaping a string over 1 MB with the GIL released, or
+    `default` re-entered dumps) must use its own. Long and short payloads, with and without
+    indent, from 8 threads: every output equals json's."""
+    long_text = "é" * 1_200_000 + "\n" + "a" * 300_000
+    payloads: list[Any] = [
+        {"long": long_text, "n": [1, 2]},
+        [long_text, {"x": "y"}],
+        {"b": {"c": [1.5, None]}, "a": "short"},
+        {"nested": [{"d": object()}]},
+    ]
+
+    def default(o: Any) -> Any:
+        return {"via": httpbin_ext.dumps({"inner": [1, 2]}, indent=3).decode()}
+
+    opts_list: list[dict[str, Any]] = [{}, {"indent": 2, "sort_keys": True}, {"indent": "\t"}]
+    cases = [
+        (p, o, json.dumps(p, default=default, **o).encode()) for p in payloads for o in opts_list
+    ]
+
+    def worker(seed: int) -> list[str]:
+        rng = random.Random(seed)
+        errors = []
+        for _ in range(12):
+            payload, opts, expected = rng.choice(cases)
+            got = httpbin_ext.dumps(payload, default=default, **opts)
+            if got != expected:
+                errors.append(f"dumps {opts}: {got[:80]!r} != {expected[:80]!r}")
+        return errors
+
+    barrier = threading.Barrier(8)
+
+    def start(i: int) -> list[str]:
+        barrier.wait()
+        return worker(i)
+
+    with tiny_switch_interval(), ThreadPoolExecutor(8) as pool:
+        assert [e for errs in pool.map(start, range(8)) for e in errs] == []
+
+
 def test_provider_response_from_many_threads() -> None:
     app = Flask(__name__)
     app.json = RustJSONProvider(app)

@@ -10,7 +10,8 @@ mod serializer;
 mod string;
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::exceptions::{PySystemError, PyTypeError, PyValueError};
 use pyo3::ffi;
@@ -26,10 +27,49 @@ use serializer::{Encoder, Options, Scratch};
 /// Output buffers above this size are not kept for reuse.
 const KEEP_BUFFER_BYTES: usize = 4 << 20;
 
-thread_local! {
-    /// Per-thread buffers. Taken (not borrowed) for the duration of a call, so a re-entrant
-    /// `dumps` from inside `default` simply gets fresh ones.
-    static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
+/// Buffers reused across calls, guarded by the GIL (the module declares `gil_used`): a call
+/// takes them by setting `in_use`. A call that finds them taken uses fresh ones: a `dumps`
+/// re-entered from `default`, or another thread while the GIL is released around a large
+/// string. A static, not a thread-local: no TLS lookup and no moving the buffers in and out.
+struct SharedScratch {
+    in_use: AtomicBool,
+    scratch: UnsafeCell<Scratch>,
+}
+
+// SAFETY: `scratch` is only reached through `with_scratch`, which holds the GIL to set
+// `in_use` and gives it to one call at a time.
+unsafe impl Sync for SharedScratch {}
+
+static SCRATCH: SharedScratch = SharedScratch {
+    in_use: AtomicBool::new(false),
+    scratch: UnsafeCell::new(Scratch::new()),
+};
+
+/// Runs `work` with the shared buffers when they are free, fresh ones otherwise.
+fn with_scratch<R>(_py: Python<'_>, work: impl FnOnce(&mut Scratch) -> R) -> R {
+    // Check-then-set without a race: both happen with the GIL held.
+    if SCRATCH.in_use.load(Ordering::Relaxed) {
+        return work(&mut Scratch::new());
+    }
+    SCRATCH.in_use.store(true, Ordering::Relaxed);
+    /// Frees the buffers for the next call, even when `work` unwinds.
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            SCRATCH.in_use.store(false, Ordering::Relaxed);
+        }
+    }
+    let _release = Release;
+    // SAFETY: `in_use` was clear and is now set: no other call holds this reference until
+    // `_release` clears it.
+    let scratch = unsafe { &mut *SCRATCH.scratch.get() };
+    // Cleared first too: a call that panicked left its partial output behind.
+    scratch.clear();
+    let result = work(scratch);
+    if !scratch.reset(KEEP_BUFFER_BYTES) {
+        *scratch = Scratch::new();
+    }
+    result
 }
 
 /// The UTF-8 bytes of a `str` argument, borrowed from the object.
@@ -242,32 +282,32 @@ pub fn dumps_bytes<'py>(
         skipkeys,
         default,
     };
-    let mut encoder = Encoder::new(py, &opts, SCRATCH.take());
-    let result = encoder.encode(obj.as_ptr());
-    let unencodable = encoder.unencodable;
-    let mut scratch = encoder.scratch;
-    let bytes = result.and_then(|()| {
-        let out = &mut scratch.out;
-        if newline {
-            out.push(b'\n');
-        }
-        if unencodable {
-            return Err(unencodable_error(py, out));
-        }
-        // SAFETY: pointer/length of a live Vec; PyBytes copies them.
-        unsafe {
-            Bound::from_owned_ptr_or_err(
-                py,
-                ffi::PyBytes_FromStringAndSize(out.as_ptr().cast(), out.len() as ffi::Py_ssize_t),
-            )
-        }
-        // SAFETY: PyBytes_FromStringAndSize returns a bytes object or NULL (an Err above).
-        .map(|b| unsafe { b.cast_into_unchecked::<PyBytes>() })
-    });
-    if scratch.reset(KEEP_BUFFER_BYTES) {
-        SCRATCH.set(scratch);
-    }
-    bytes
+    with_scratch(py, |scratch| {
+        let mut encoder = Encoder::new(py, &opts, scratch);
+        let result = encoder.encode(obj.as_ptr());
+        let unencodable = encoder.unencodable;
+        let mut out = std::mem::take(&mut encoder.out);
+        let bytes = result.and_then(|()| {
+            if newline {
+                out.push(b'\n');
+            }
+            if unencodable {
+                return Err(unencodable_error(py, &out));
+            }
+            // SAFETY: pointer/length of a live Vec; PyBytes copies them.
+            unsafe {
+                Bound::from_owned_ptr_or_err(
+                    py,
+                    ffi::PyBytes_FromStringAndSize(out.as_ptr().cast(), out.len() as ffi::Py_ssize_t),
+                )
+                // SAFETY: PyBytes_FromStringAndSize returns a bytes object or NULL (an Err above).
+                .map(|b| b.cast_into_unchecked::<PyBytes>())
+            }
+        });
+        // Back for the next call (cleared there).
+        scratch.out = out;
+        bytes
+    })
 }
 
 /// `json.dumps(obj, ...).encode()` by json itself, for `indent`/`separators` the native path

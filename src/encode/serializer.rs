@@ -46,7 +46,7 @@ struct Item {
     prefix: u64,
 }
 
-/// Buffers kept per thread between calls, so a call allocates nothing after warm-up.
+/// Buffers kept between calls, so a call allocates nothing after warm-up.
 #[derive(Default)]
 pub struct Scratch {
     pub out: Vec<u8>,
@@ -66,10 +66,25 @@ pub struct Scratch {
 const NEWLINE_INDENTS_MAX: usize = 256;
 
 impl Scratch {
-    /// Clears everything for reuse; `false` when the buffers grew too large to keep.
-    pub fn reset(&mut self, keep_bytes: usize) -> bool {
+    pub const fn new() -> Self {
+        Scratch {
+            out: Vec::new(),
+            path: Vec::new(),
+            item_pool: Vec::new(),
+            newline_indents: Vec::new(),
+            newline_indents_unit: Vec::new(),
+        }
+    }
+
+    /// Empties the output and the marker path (the rest is kept as is between calls).
+    pub fn clear(&mut self) {
         self.out.clear();
         self.path.clear();
+    }
+
+    /// Clears everything for reuse; `false` when the buffers grew too large to keep.
+    pub fn reset(&mut self, keep_bytes: usize) -> bool {
+        self.clear();
         self.out.capacity() <= keep_bytes && self.item_pool.iter().all(|items| items.capacity() <= 4096)
     }
 
@@ -96,7 +111,10 @@ impl Scratch {
 pub struct Encoder<'a, 'py> {
     py: Python<'py>,
     opts: &'a Options<'a, 'py>,
-    pub scratch: Scratch,
+    /// The output, taken from `scratch` for the call: written through `self`, not through
+    /// the reference (one load less on every write).
+    pub out: Vec<u8>,
+    scratch: &'a mut Scratch,
     depth: usize,
     indent_level: usize,
     /// A string could not be written as UTF-8 (lone surrogates, `ensure_ascii=False`).
@@ -104,13 +122,14 @@ pub struct Encoder<'a, 'py> {
 }
 
 impl<'a, 'py> Encoder<'a, 'py> {
-    pub fn new(py: Python<'py>, opts: &'a Options<'a, 'py>, mut scratch: Scratch) -> Self {
+    pub fn new(py: Python<'py>, opts: &'a Options<'a, 'py>, scratch: &'a mut Scratch) -> Self {
         if let Some(indent) = &opts.indent {
             scratch.prepare_newline_indents(indent);
         }
         Encoder {
             py,
             opts,
+            out: std::mem::take(&mut scratch.out),
             scratch,
             depth: 0,
             indent_level: 0,
@@ -133,12 +152,12 @@ impl<'a, 'py> Encoder<'a, 'py> {
             match ob_type(obj) {
                 ObType::Str => string::write_str(
                     self.py,
-                    &mut self.scratch.out,
+                    &mut self.out,
                     obj,
                     self.opts.ensure_ascii,
                     &mut self.unencodable,
                 ),
-                ObType::Int => number::write_int(self.py, &mut self.scratch.out, obj),
+                ObType::Int => number::write_int(self.py, &mut self.out, obj),
                 ObType::Float => self.write_float(obj),
                 ObType::True => self.literal(b"true"),
                 ObType::False => self.literal(b"false"),
@@ -152,7 +171,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     #[inline(always)]
     fn literal(&mut self, text: &[u8]) -> PyResult<()> {
-        extend_small(&mut self.scratch.out, text);
+        extend_small(&mut self.out, text);
         Ok(())
     }
 
@@ -160,7 +179,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
     #[inline]
     unsafe fn write_float(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         let value = ffi::PyFloat_AS_DOUBLE(obj);
-        if number::write_float(&mut self.scratch.out, value, self.opts.allow_nan) {
+        if number::write_float(&mut self.out, value, self.opts.allow_nan) {
             Ok(())
         } else {
             Err(self.out_of_range(obj))
@@ -227,9 +246,8 @@ impl<'a, 'py> Encoder<'a, 'py> {
     fn write_newline_indent(&mut self) {
         let Some(indent) = &self.opts.indent else { return };
         let wanted = indent.len().saturating_mul(self.indent_level).saturating_add(1);
-        let scratch = &mut self.scratch;
-        match scratch.newline_indents.get(..wanted) {
-            Some(prefix) => extend_small(&mut scratch.out, prefix),
+        match self.scratch.newline_indents.get(..wanted) {
+            Some(prefix) => extend_small(&mut self.out, prefix),
             None => self.write_deep_newline_indent(),
         }
     }
@@ -239,7 +257,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
     #[inline(never)]
     fn write_deep_newline_indent(&mut self) {
         let Some(indent) = &self.opts.indent else { return };
-        let out = &mut self.scratch.out;
+        let out = &mut self.out;
         out.push(b'\n');
         for _ in 0..self.indent_level {
             out.extend_from_slice(indent);
@@ -264,7 +282,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     #[inline(always)]
     fn item_separator(&mut self) {
-        write_separator(&mut self.scratch.out, &self.opts.item_separator);
+        write_separator(&mut self.out, &self.opts.item_separator);
         self.newline_indent();
     }
 
@@ -301,11 +319,11 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 }
             };
             if len(seq) == 0 {
-                self.scratch.out.extend_from_slice(b"[]");
+                self.out.extend_from_slice(b"[]");
                 return Ok(());
             }
             self.enter_marker(obj)?;
-            self.scratch.out.push(b'[');
+            self.out.push(b'[');
             self.open_level();
             let mut index = 0;
             while index < len(seq) {
@@ -321,7 +339,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 index += 1;
             }
             self.close_level();
-            self.scratch.out.push(b']');
+            self.out.push(b']');
             self.scratch.path.pop();
             Ok(())
         }
@@ -336,7 +354,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         // not keep it alive.
         let _alive = Bound::from_borrowed_ptr(self.py, obj);
         if !self.is_truthy(obj)? {
-            self.scratch.out.extend_from_slice(b"[]");
+            self.out.extend_from_slice(b"[]");
             return Ok(());
         }
         self.enter_marker(obj)?;
@@ -346,7 +364,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         while let Some(item) = self.next_item(&iter)? {
             if first {
                 first = false;
-                self.scratch.out.push(b'[');
+                self.out.push(b'[');
                 self.write_newline_indent();
             } else {
                 self.item_separator();
@@ -354,7 +372,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             self.encode_inline(item.as_ptr())?;
         }
         self.close_level();
-        self.scratch.out.push(b']');
+        self.out.push(b']');
         self.scratch.path.pop();
         Ok(())
     }
@@ -392,11 +410,11 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 !self.is_truthy(obj)?
             };
             if empty {
-                self.scratch.out.extend_from_slice(b"{}");
+                self.out.extend_from_slice(b"{}");
                 return Ok(());
             }
             self.enter_marker(obj)?;
-            self.scratch.out.push(b'{');
+            self.out.push(b'{');
             self.open_level();
             if exact {
                 self.write_exact_dict(obj)?;
@@ -404,7 +422,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 self.write_items_python(obj)?;
             }
             self.close_level();
-            self.scratch.out.push(b'}');
+            self.out.push(b'}');
             self.scratch.path.pop();
             Ok(())
         }
@@ -548,16 +566,16 @@ impl<'a, 'py> Encoder<'a, 'py> {
         value: *mut ffi::PyObject,
         first: &mut bool,
     ) -> PyResult<()> {
-        let mark = self.scratch.out.len();
+        let mark = self.out.len();
         if !*first {
             self.item_separator();
         }
         if !self.write_key(key)? {
             // skipkeys: drop the separator written for it.
-            self.scratch.out.truncate(mark);
+            self.out.truncate(mark);
             return Ok(());
         }
-        write_separator(&mut self.scratch.out, &self.opts.key_separator);
+        write_separator(&mut self.out, &self.opts.key_separator);
         self.encode_inline(value)?;
         *first = false;
         Ok(())
@@ -604,7 +622,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 ObType::Str => {
                     string::write_str(
                         self.py,
-                        &mut self.scratch.out,
+                        &mut self.out,
                         key,
                         self.opts.ensure_ascii,
                         &mut self.unencodable,
@@ -612,24 +630,24 @@ impl<'a, 'py> Encoder<'a, 'py> {
                     return Ok(true);
                 }
                 ObType::Float => {
-                    self.scratch.out.push(b'"');
+                    self.out.push(b'"');
                     self.write_float(key)?;
-                    self.scratch.out.push(b'"');
+                    self.out.push(b'"');
                     return Ok(true);
                 }
                 ObType::True => b"\"true\"",
                 ObType::False => b"\"false\"",
                 ObType::None => b"\"null\"",
                 ObType::Int => {
-                    self.scratch.out.push(b'"');
-                    number::write_int(self.py, &mut self.scratch.out, key)?;
-                    self.scratch.out.push(b'"');
+                    self.out.push(b'"');
+                    number::write_int(self.py, &mut self.out, key)?;
+                    self.out.push(b'"');
                     return Ok(true);
                 }
                 _ if self.opts.skipkeys => return Ok(false),
                 _ => return Err(self.bad_key(key)),
             };
-            self.scratch.out.extend_from_slice(literal);
+            self.out.extend_from_slice(literal);
             Ok(true)
         }
     }
