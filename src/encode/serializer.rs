@@ -241,8 +241,9 @@ impl<'a, 'py> Encoder<'a, 'py> {
         }
     }
 
-    /// `"\n"` + the indent repeated `indent_level` times: a slice of the prepared prefix.
-    #[inline(always)]
+    /// `"\n"` + the indent repeated `indent_level` times: a slice of the prepared prefix. Out of
+    /// line: inlined at every call site, it slowed compact output (citm_catalog) by 5%.
+    #[inline(never)]
     fn write_newline_indent(&mut self) {
         let Some(indent) = &self.opts.indent else { return };
         let wanted = indent.len().saturating_mul(self.indent_level).saturating_add(1);
