@@ -63,10 +63,10 @@ fn with_scratch<R>(_py: Python<'_>, work: impl FnOnce(&mut Scratch) -> R) -> R {
     // SAFETY: `in_use` was clear and is now set: no other call holds this reference until
     // `_release` clears it.
     let scratch = unsafe { &mut *SCRATCH.scratch.get() };
-    // Cleared first too: a call that panicked left its partial output behind.
+    // Cleared on the way in, so a call that panicked leaves nothing behind for the next.
     scratch.clear();
     let result = work(scratch);
-    if !scratch.reset(KEEP_BUFFER_BYTES) {
+    if !scratch.worth_keeping(KEEP_BUFFER_BYTES) {
         *scratch = Scratch::new();
     }
     result
@@ -198,15 +198,7 @@ unsafe fn dumps_fastcall(
         None => false,
         Some(value) => value
             .cast::<PyBool>()
-            .map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "argument 'newline': '{}' object is not an instance of 'bool'",
-                    value
-                        .get_type()
-                        .name()
-                        .map_or_else(|_| "?".into(), |n| n.to_string())
-                ))
-            })?
+            .map_err(|err| PyTypeError::new_err(format!("argument 'newline': {err}")))?
             .is_true(),
     };
     dumps_bytes(py, &call.positional, args, newline).map(Bound::into_ptr)

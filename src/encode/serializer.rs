@@ -82,9 +82,8 @@ impl Scratch {
         self.path.clear();
     }
 
-    /// Clears everything for reuse; `false` when the buffers grew too large to keep.
-    pub fn reset(&mut self, keep_bytes: usize) -> bool {
-        self.clear();
+    /// `false` when the buffers grew too large to keep for the next call.
+    pub fn worth_keeping(&self, keep_bytes: usize) -> bool {
         self.out.capacity() <= keep_bytes && self.item_pool.iter().all(|items| items.capacity() <= 4096)
     }
 

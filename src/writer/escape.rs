@@ -243,41 +243,28 @@ pub fn try_quote_short_plain(out: &mut Vec<u8>, units: &[u8]) -> bool {
     true
 }
 
-/// [`try_quote_short_plain`] for 17 to 32 bytes: two overlapping blocks, tested and stored
-/// whole. A call into the general loop costs three times as much for these lengths (header
-/// values, URLs, user agents).
-#[cfg(target_arch = "x86_64")]
+/// [`try_quote_short_plain`] for 17 to 32 bytes: [`copy_plain_prefix`]'s two blocks, inlined.
+/// A call into the general loop costs three times as much for these lengths (header values,
+/// URLs, user agents).
 #[inline(always)]
 fn try_quote_medium_plain(out: &mut Vec<u8>, units: &[u8]) -> bool {
-    use std::arch::x86_64::*;
     let len = units.len();
     if len > 32 {
         return false;
     }
-    // SAFETY: 16 < len <= 32, so both 16-byte reads lie within `units`; 34 bytes are reserved
-    // and the stores end at `len + 1`.
+    out.reserve(len + 18);
+    // SAFETY: `len + 18` bytes are reserved: the quotes and what `copy_plain_prefix` stores
+    // (at most `len + 16`). Nothing is committed unless the whole string was plain.
     unsafe {
-        let src = units.as_ptr();
-        let head = _mm_loadu_si128(src as *const __m128i);
-        let tail = _mm_loadu_si128(src.add(len - 16) as *const __m128i);
-        if block_escape_mask::<true>(head) | block_escape_mask::<true>(tail) != 0 {
+        let dst = out.as_mut_ptr().add(out.len());
+        if copy_plain_prefix(units, dst.add(1)) != len {
             return false;
         }
-        out.reserve(34);
-        let dst = out.as_mut_ptr().add(out.len());
         *dst = b'"';
-        _mm_storeu_si128(dst.add(1) as *mut __m128i, head);
-        _mm_storeu_si128(dst.add(len - 15) as *mut __m128i, tail);
         *dst.add(len + 1) = b'"';
         out.set_len(out.len() + len + 2);
     }
     true
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn try_quote_medium_plain(_out: &mut Vec<u8>, _units: &[u8]) -> bool {
-    false
 }
 
 /// Writes the escaped `units` (Latin-1 code units under `ASCII`, UTF-8 bytes otherwise) at
