@@ -466,6 +466,32 @@ def test_indents_across_calls_and_depths():
                     ), (indent, depth)
 
 
+def test_fast_loop_limits(capture):
+    """Lists and dicts write separators, plain short keys and scalars through a fast path that
+    takes separators up to 32 bytes (under `indent`, with the new line and indent) and strings
+    up to 32 plain bytes; everything else goes the general way. Both sides of each limit, in
+    one container, must give json's bytes."""
+
+    class Int(int):
+        pass
+
+    class Str(str):
+        pass
+
+    strings = ["a" * n for n in (0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 40)]
+    strings += [s + '"' for s in strings[:-1]] + ["\x7f", "é", "\u20ac" * 3, Str("sub")]
+    scalars: list[Any] = [*strings, 0, -1, 2**30, 2**60 - 1, -(2**60), 2**64, Int(5), True, False]
+    scalars += [None, 0.0, -0.0, 1.5, 1e-4, 9.5e-5, 1e15, 1e16, 1e-7, 1.7976931348623157e308]
+    scalars += [NAN, math.inf, [], {}, [1], {"k": 1}]
+    keyed = {f"{s}{i}": value for i, (s, value) in enumerate(zip(strings * 4, scalars * 2))}
+    obj = {"list": scalars, "dict": keyed, "deep": nested_lists(20)}
+    for separators in ((",", ":"), ("," * 31, ":" * 32), ("," * 32, ":" * 33), ("", "")):
+        for indent in (None, 1, 2, 7, 30, 31):
+            for sort_keys in (False, True):
+                check_value(capture, obj, separators=separators, indent=indent, sort_keys=sort_keys)
+            check_value(capture, obj, separators=separators, indent=indent, ensure_ascii=False)
+
+
 # --- hypothesis -------------------------------------------------------------------------------
 
 

@@ -39,7 +39,7 @@ pub fn detect_int_layout(py: Python<'_>) -> PyResult<()> {
 /// `PyLong_AsLongLongAndOverflow` would cost a call and a loop.
 #[cfg(not(any(Py_3_12, PyPy, GraalPy, Py_LIMITED_API)))]
 #[inline(always)]
-unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
+pub unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
     if ffi::Py_TYPE(obj) != addr_of_mut!(ffi::PyLong_Type) || !THIRTY_BIT_DIGITS.load(Ordering::Relaxed) {
         return None;
     }
@@ -56,7 +56,7 @@ unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
 
 #[cfg(any(Py_3_12, PyPy, GraalPy, Py_LIMITED_API))]
 #[inline(always)]
-unsafe fn small_int(_obj: *mut ffi::PyObject) -> Option<i64> {
+pub unsafe fn small_int(_obj: *mut ffi::PyObject) -> Option<i64> {
     None
 }
 

@@ -12,6 +12,7 @@
 //! pointer. Scalars are written from borrowed pointers: writing them runs no Python code.
 
 use std::borrow::Cow;
+use std::ptr::addr_of_mut;
 
 use pyo3::exceptions::{PyRecursionError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
@@ -20,7 +21,9 @@ use pyo3::types::PyTuple;
 
 use super::obtype::{ob_type, ObType};
 use super::{dict_entries, number, string};
-use crate::writer::{extend_small, write_separator};
+use crate::writer::{
+    escape, extend_small, float_repr, int, write_separator, ShortSeparator, Tail, SHORT_SEPARATOR_MAX,
+};
 
 /// Nesting cap whatever `sys.getrecursionlimit()` allows: the Rust stack must never overflow
 /// (gunicorn's threads have smaller stacks than the main thread).
@@ -55,15 +58,24 @@ pub struct Scratch {
     path: Vec<*mut ffi::PyObject>,
     /// Item buffers for the dicts being written (one per nesting level in use).
     item_pool: Vec<Vec<Item>>,
-    /// `"\n"` followed by the indent repeated (at most [`NEWLINE_INDENTS_MAX`] bytes): each new
-    /// line is one slice of it. Kept across calls, rebuilt when the indent changes.
-    newline_indents: Vec<u8>,
-    /// The indent `newline_indents` repeats.
-    newline_indents_unit: Vec<u8>,
+    /// With `indent`: the item separator, `"\n"`, then the indent repeated (at most
+    /// [`NEWLINE_INDENTS_MAX`] bytes after the separator), then zero padding up to
+    /// [`SHORT_SEPARATOR_MAX`] bytes. A new line is one slice of it, and so is a separator with
+    /// the new line that follows it. Kept across calls, rebuilt when the indent or the
+    /// separator changes.
+    separator_lines: Vec<u8>,
+    /// Where the padding of `separator_lines` starts.
+    separator_lines_end: usize,
+    /// The item separator and the indent `separator_lines` was built from.
+    separator_lines_key: (Vec<u8>, Vec<u8>),
 }
 
-/// Longest `newline_indents` prefix kept; deeper levels are written piece by piece.
+/// Longest `"\n"` + indents prefix kept; deeper levels are written piece by piece.
 const NEWLINE_INDENTS_MAX: usize = 256;
+
+/// Room for one value written by [`write_scalar_raw`] (at least [`escape::QUOTE_PLAIN_ROOM`],
+/// [`int::I64_ROOM`], [`float_repr::FLOAT_ROOM`] and an 8-byte literal store).
+const SCALAR_ROOM: usize = 64;
 
 impl Scratch {
     pub const fn new() -> Self {
@@ -71,8 +83,9 @@ impl Scratch {
             out: Vec::new(),
             path: Vec::new(),
             item_pool: Vec::new(),
-            newline_indents: Vec::new(),
-            newline_indents_unit: Vec::new(),
+            separator_lines: Vec::new(),
+            separator_lines_end: 0,
+            separator_lines_key: (Vec::new(), Vec::new()),
         }
     }
 
@@ -87,23 +100,31 @@ impl Scratch {
         self.out.capacity() <= keep_bytes && self.item_pool.iter().all(|items| items.capacity() <= 4096)
     }
 
-    /// Makes `newline_indents` repeat `indent` (a no-op when it already does: Flask always
-    /// passes `indent=2`).
-    fn prepare_newline_indents(&mut self, indent: &[u8]) {
-        if self.newline_indents_unit == indent && !self.newline_indents.is_empty() {
+    /// Builds `separator_lines` for this separator and indent (a no-op when it already is:
+    /// Flask always passes `indent=2` and the default separator).
+    fn prepare_separator_lines(&mut self, item_separator: &[u8], indent: &[u8]) {
+        let (built_separator, built_indent) = &self.separator_lines_key;
+        if !self.separator_lines.is_empty() && built_separator == item_separator && built_indent == indent {
             return;
         }
-        self.newline_indents.clear();
-        self.newline_indents.push(b'\n');
-        self.newline_indents_unit.clear();
-        if indent.is_empty() || indent.len() > NEWLINE_INDENTS_MAX {
-            // Never sliced past the "\n" (an empty unit keeps it valid for `indent=""`).
-            return;
+        let lines = &mut self.separator_lines;
+        lines.clear();
+        lines.extend_from_slice(item_separator);
+        lines.push(b'\n');
+        let (built_separator, built_indent) = &mut self.separator_lines_key;
+        built_separator.clear();
+        built_separator.extend_from_slice(item_separator);
+        built_indent.clear();
+        built_indent.extend_from_slice(indent);
+        // `indent=""` needs nothing past the "\n".
+        if !indent.is_empty() {
+            let limit = item_separator.len() + NEWLINE_INDENTS_MAX;
+            while lines.len() + indent.len() <= limit {
+                lines.extend_from_slice(indent);
+            }
         }
-        self.newline_indents_unit.extend_from_slice(indent);
-        while self.newline_indents.len() + indent.len() <= NEWLINE_INDENTS_MAX {
-            self.newline_indents.extend_from_slice(indent);
-        }
+        self.separator_lines_end = lines.len();
+        lines.resize(lines.len().max(SHORT_SEPARATOR_MAX), 0);
     }
 }
 
@@ -118,12 +139,16 @@ pub struct Encoder<'a, 'py> {
     indent_level: usize,
     /// A string could not be written as UTF-8 (lone surrogates, `ensure_ascii=False`).
     pub unencodable: bool,
+    /// The separators as the fast loops write them (`None` when too long for them); under
+    /// `indent`, the item separator comes with its new line, from `scratch.separator_lines`.
+    compact_item_separator: Option<ShortSeparator>,
+    short_key_separator: Option<ShortSeparator>,
 }
 
 impl<'a, 'py> Encoder<'a, 'py> {
     pub fn new(py: Python<'py>, opts: &'a Options<'a, 'py>, scratch: &'a mut Scratch) -> Self {
         if let Some(indent) = &opts.indent {
-            scratch.prepare_newline_indents(indent);
+            scratch.prepare_separator_lines(&opts.item_separator, indent);
         }
         Encoder {
             py,
@@ -133,6 +158,8 @@ impl<'a, 'py> Encoder<'a, 'py> {
             depth: 0,
             indent_level: 0,
             unencodable: false,
+            compact_item_separator: ShortSeparator::new(&opts.item_separator),
+            short_key_separator: ShortSeparator::new(&opts.key_separator),
         }
     }
 
@@ -240,16 +267,40 @@ impl<'a, 'py> Encoder<'a, 'py> {
         }
     }
 
-    /// `"\n"` + the indent repeated `indent_level` times: a slice of the prepared prefix. Out of
+    /// `"\n"` + the indent repeated `indent_level` times: a slice of the prepared lines. Out of
     /// line: inlined at every call site, it slowed compact output (citm_catalog) by 5%.
     #[inline(never)]
     fn write_newline_indent(&mut self) {
         let Some(indent) = &self.opts.indent else { return };
-        let wanted = indent.len().saturating_mul(self.indent_level).saturating_add(1);
-        match self.scratch.newline_indents.get(..wanted) {
-            Some(prefix) => extend_small(&mut self.out, prefix),
+        let start = self.opts.item_separator.len();
+        let end = indent
+            .len()
+            .saturating_mul(self.indent_level)
+            .saturating_add(start + 1);
+        let lines = (self.scratch.separator_lines)
+            .get(..self.scratch.separator_lines_end)
+            .unwrap_or_default();
+        match lines.get(start..end) {
+            Some(line) => extend_small(&mut self.out, line),
             None => self.write_deep_newline_indent(),
         }
+    }
+
+    /// The item separator (under `indent`, with the new line that follows it) for the fast
+    /// loops; `None` when it is too long for them.
+    #[inline(always)]
+    fn short_item_separator(&self) -> Option<ShortSeparator> {
+        let Some(indent) = &self.opts.indent else {
+            return self.compact_item_separator;
+        };
+        let end = indent
+            .len()
+            .saturating_mul(self.indent_level)
+            .saturating_add(self.opts.item_separator.len() + 1);
+        if end > self.scratch.separator_lines_end {
+            return None;
+        }
+        ShortSeparator::from_block(&self.scratch.separator_lines, end)
     }
 
     /// Past the prepared prefix: written piece by piece.
@@ -325,19 +376,45 @@ impl<'a, 'py> Encoder<'a, 'py> {
             self.enter_marker(obj)?;
             self.out.push(b'[');
             self.open_level();
+            // The item array and its length are re-read after each value that went through
+            // `encode`: only there can `default` have run and changed the list.
+            let items = |seq| {
+                if is_list {
+                    (*(seq as *mut ffi::PyListObject)).ob_item
+                } else {
+                    (*(seq as *mut ffi::PyTupleObject)).ob_item.as_mut_ptr()
+                }
+            };
+            let (mut size, mut item_array) = (len(seq), items(seq));
+            let separator = self.short_item_separator();
+            // Separators and scalars are written with the output's end in registers; `tail`
+            // is committed before anything else touches `out`.
+            let mut tail = Tail::of(&mut self.out);
             let mut index = 0;
-            while index < len(seq) {
-                if index > 0 {
+            while index < size {
+                let item = *item_array.add(index as usize);
+                if let Some(separator) = &separator {
+                    tail.reserve(&mut self.out, SHORT_SEPARATOR_MAX + SCALAR_ROOM);
+                    let dst = tail.end();
+                    let written = separator.write(dst);
+                    let separator_len = if index > 0 { written } else { 0 };
+                    if let Some(written) = write_scalar_raw(item, dst.add(separator_len)) {
+                        tail.advance(separator_len + written);
+                        index += 1;
+                        continue;
+                    }
+                    tail.advance(separator_len);
+                    tail.commit(&mut self.out);
+                } else if index > 0 {
+                    tail.commit(&mut self.out);
                     self.item_separator();
                 }
-                let item = if is_list {
-                    ffi::PyList_GET_ITEM(seq, index)
-                } else {
-                    ffi::PyTuple_GET_ITEM(seq, index)
-                };
                 self.encode_inline(item)?;
+                tail = Tail::of(&mut self.out);
+                (size, item_array) = (len(seq), items(seq));
                 index += 1;
             }
+            tail.commit(&mut self.out);
             self.close_level();
             self.out.push(b']');
             self.scratch.path.pop();
@@ -550,10 +627,54 @@ impl<'a, 'py> Encoder<'a, 'py> {
         unpack_pair(pair)
     }
 
+    /// A snapshot's items. A compact-ASCII key that needs no escaping, its separators and a
+    /// scalar value are written with the output's end in registers ([`Tail`]); anything else
+    /// goes through [`Self::write_item`] or [`Self::encode`].
     fn write_items(&mut self, items: &[Item]) -> PyResult<()> {
         let mut first = true;
-        for &Item { key, value, .. } in items {
-            self.write_item(key, value, &mut first)?;
+        let separators = self.short_item_separator().zip(self.short_key_separator);
+        let Some((item_separator, key_separator)) = separators else {
+            for &Item { key, value, .. } in items {
+                self.write_item(key, value, &mut first)?;
+            }
+            return Ok(());
+        };
+        // SAFETY: the items hold strong references; GIL held. `tail` is committed before
+        // anything else writes to `out`.
+        unsafe {
+            let room = 2 * (SHORT_SEPARATOR_MAX + SCALAR_ROOM);
+            let mut tail = Tail::of(&mut self.out);
+            for &Item { key, value, .. } in items {
+                tail.reserve(&mut self.out, room);
+                let dst = tail.end();
+                let written = item_separator.write(dst);
+                let mut at = if first { 0 } else { written };
+                let quoted_key = if ffi::Py_TYPE(key) == addr_of_mut!(ffi::PyUnicode_Type)
+                    && ffi::PyUnicode_IS_COMPACT_ASCII(key) != 0
+                {
+                    escape::quote_plain_raw(string::ascii_bytes(key), dst.add(at))
+                } else {
+                    None
+                };
+                let Some(key_len) = quoted_key else {
+                    tail.commit(&mut self.out);
+                    self.write_item(key, value, &mut first)?;
+                    tail = Tail::of(&mut self.out);
+                    continue;
+                };
+                at += key_len;
+                at += key_separator.write(dst.add(at));
+                first = false;
+                if let Some(written) = write_scalar_raw(value, dst.add(at)) {
+                    tail.advance(at + written);
+                    continue;
+                }
+                tail.advance(at);
+                tail.commit(&mut self.out);
+                self.encode_inline(value)?;
+                tail = Tail::of(&mut self.out);
+            }
+            tail.commit(&mut self.out);
         }
         Ok(())
     }
@@ -720,6 +841,49 @@ fn unpack_pair<'py>(pair: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bo
             "not enough values to unpack (expected 2, got {count})"
         ))),
     }
+}
+
+/// Writes at `dst` a value that needs no Python call and no escaping and returns its length:
+/// an exact `str` that [`escape::quote_plain_raw`] takes (compact ASCII is written the same
+/// with or without `ensure_ascii`), an exact `int` that fits [`number::small_int`], a float
+/// whose repr is positional, `None`, `True`, `False`. `None` for anything else (no byte
+/// written is to be kept): the general path decides.
+///
+/// # Safety
+/// `obj` must be alive, the GIL held, and `dst` must have room for [`SCALAR_ROOM`] bytes.
+#[inline(always)]
+unsafe fn write_scalar_raw(obj: *mut ffi::PyObject, dst: *mut u8) -> Option<usize> {
+    let tp = ffi::Py_TYPE(obj);
+    if tp == addr_of_mut!(ffi::PyUnicode_Type) {
+        if ffi::PyUnicode_IS_COMPACT_ASCII(obj) == 0 {
+            return None;
+        }
+        return escape::quote_plain_raw(string::ascii_bytes(obj), dst);
+    }
+    if tp == addr_of_mut!(ffi::PyDict_Type) {
+        return None;
+    }
+    if tp == addr_of_mut!(ffi::PyLong_Type) {
+        return number::small_int(obj).map(|value| int::write_i64_raw(dst, value));
+    }
+    if tp == addr_of_mut!(ffi::PyList_Type) {
+        return None;
+    }
+    if tp == addr_of_mut!(ffi::PyFloat_Type) {
+        return float_repr::write_positional_float_raw(dst, ffi::PyFloat_AS_DOUBLE(obj));
+    }
+    // The literal padded to a word: one store, the padding left in spare room.
+    let (word, len) = if obj == ffi::Py_None() {
+        (*b"null\0\0\0\0", 4)
+    } else if obj == ffi::Py_True() {
+        (*b"true\0\0\0\0", 4)
+    } else if obj == ffi::Py_False() {
+        (*b"false\0\0\0", 5)
+    } else {
+        return None;
+    };
+    std::ptr::write_unaligned(dst as *mut [u8; 8], word);
+    Some(len)
 }
 
 /// A new strong reference (released when the dict's items are drained).

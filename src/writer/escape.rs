@@ -205,66 +205,67 @@ unsafe fn copy_plain_prefix(_units: &[u8], _dst: *mut u8) -> usize {
     0
 }
 
-/// `"units"` for a string of at most 16 bytes that needs no escaping; `false` (nothing
-/// written) otherwise. Most keys and many values are like that: two overlapping word checks
-/// and two stores instead of the general loop.
+/// `"units"` for a string of at most 32 bytes that needs no escaping; `false` (nothing
+/// written) otherwise. Most keys and many values are like that.
 #[inline(always)]
 pub fn try_quote_short_plain(out: &mut Vec<u8>, units: &[u8]) -> bool {
-    let len = units.len();
-    if len > 16 {
-        return try_quote_medium_plain(out, units);
-    }
-    out.reserve(18);
-    // SAFETY: reads stay within `units` (overlapping windows); 18 bytes are reserved and at
-    // most `len + 2 <= 18` are written (the 8-byte stores end at or before `len + 1`).
+    out.reserve(QUOTE_PLAIN_ROOM);
+    // SAFETY: `QUOTE_PLAIN_ROOM` bytes of spare capacity are reserved; what is reported written
+    // is initialised.
     unsafe {
-        let src = units.as_ptr();
-        let dst = out.as_mut_ptr().add(out.len());
-        if len >= 8 {
-            let head = std::ptr::read_unaligned(src as *const u64);
-            let tail = std::ptr::read_unaligned(src.add(len - 8) as *const u64);
-            if word_needs_escape::<true>(head) || word_needs_escape::<true>(tail) {
-                return false;
+        match quote_plain_raw(units, out.as_mut_ptr().add(out.len())) {
+            Some(written) => {
+                out.set_len(out.len() + written);
+                true
             }
-            std::ptr::write_unaligned(dst.add(1) as *mut u64, head);
-            std::ptr::write_unaligned(dst.add(len - 7) as *mut u64, tail);
-        } else if len > 0 {
-            let word = load_short(src, len);
-            if word_needs_escape::<true>(word) {
-                return false;
-            }
-            // The padding bytes land in reserved spare capacity, then the quote overwrites one.
-            std::ptr::write_unaligned(dst.add(1) as *mut u64, word);
+            None => false,
         }
-        *dst = b'"';
-        *dst.add(len + 1) = b'"';
-        out.set_len(out.len() + len + 2);
     }
-    true
 }
 
-/// [`try_quote_short_plain`] for 17 to 32 bytes: [`copy_plain_prefix`]'s two blocks, inlined.
-/// A call into the general loop costs three times as much for these lengths (header values,
-/// URLs, user agents).
+/// Room [`quote_plain_raw`] needs at `dst`: 32 bytes, the quotes, and a 16-byte store's overrun.
+pub const QUOTE_PLAIN_ROOM: usize = 50;
+
+/// Writes `"units"` at `dst` for a string of at most 32 bytes that needs no escaping and
+/// returns its length; `None` otherwise (bytes past `dst` may have been overwritten, none
+/// is to be kept). Up to 16 bytes: two overlapping word checks and two stores; 17 to 32:
+/// [`copy_plain_prefix`]'s two blocks, inlined. The general loop costs three times as much
+/// at these lengths (keys, header values, URLs, user agents).
+///
+/// # Safety
+/// `dst` must have room for [`QUOTE_PLAIN_ROOM`] bytes.
 #[inline(always)]
-fn try_quote_medium_plain(out: &mut Vec<u8>, units: &[u8]) -> bool {
+pub unsafe fn quote_plain_raw(units: &[u8], dst: *mut u8) -> Option<usize> {
     let len = units.len();
+    let src = units.as_ptr();
     if len > 32 {
-        return false;
+        return None;
     }
-    out.reserve(len + 18);
-    // SAFETY: `len + 18` bytes are reserved: the quotes and what `copy_plain_prefix` stores
-    // (at most `len + 16`). Nothing is committed unless the whole string was plain.
-    unsafe {
-        let dst = out.as_mut_ptr().add(out.len());
+    if len > 16 {
+        // `copy_plain_prefix` stores at most `len + 16` bytes after the opening quote.
         if copy_plain_prefix(units, dst.add(1)) != len {
-            return false;
+            return None;
         }
-        *dst = b'"';
-        *dst.add(len + 1) = b'"';
-        out.set_len(out.len() + len + 2);
+    } else if len >= 8 {
+        // Reads stay within `units` (overlapping windows); the stores end at `len + 1`.
+        let head = std::ptr::read_unaligned(src as *const u64);
+        let tail = std::ptr::read_unaligned(src.add(len - 8) as *const u64);
+        if word_needs_escape::<true>(head) || word_needs_escape::<true>(tail) {
+            return None;
+        }
+        std::ptr::write_unaligned(dst.add(1) as *mut u64, head);
+        std::ptr::write_unaligned(dst.add(len - 7) as *mut u64, tail);
+    } else if len > 0 {
+        let word = load_short(src, len);
+        if word_needs_escape::<true>(word) {
+            return None;
+        }
+        // The padding bytes land in spare room, then the closing quote overwrites one.
+        std::ptr::write_unaligned(dst.add(1) as *mut u64, word);
     }
-    true
+    *dst = b'"';
+    *dst.add(len + 1) = b'"';
+    Some(len + 2)
 }
 
 /// Writes the escaped `units` (Latin-1 code units under `ASCII`, UTF-8 bytes otherwise) at

@@ -11,11 +11,8 @@
 pub fn write_float_repr(out: &mut Vec<u8>, value: f64) {
     debug_assert!(value.is_finite());
     let start = out.len();
-    let mut buffer = zmij::Buffer::new();
-    super::extend_small(out, buffer.format_finite(value).as_bytes());
-    // Between 1e-4 and 1e16 both layouts are positional and identical: nothing to patch.
-    let magnitude = value.abs();
-    if (1e-4..1e16).contains(&magnitude) || magnitude == 0.0 {
+    format_in_place(out, value);
+    if is_positional(value) {
         return;
     }
     let sign = usize::from(value.is_sign_negative());
@@ -25,6 +22,60 @@ pub fn write_float_repr(out: &mut Vec<u8>, value: f64) {
     } else if out[body..].starts_with(b"0.0000") && value != 0.0 {
         to_scientific_e05(out, body);
     }
+}
+
+/// zmij's output buffer: a byte array of this size, nothing else (checked at compile time).
+pub const FLOAT_ROOM: usize = 24;
+const _: () =
+    assert!(std::mem::size_of::<zmij::Buffer>() == FLOAT_ROOM && std::mem::align_of::<zmij::Buffer>() == 1);
+
+/// Appends zmij's shortest digits, formatted straight into `out`'s spare capacity. Formatting
+/// into a stack buffer and copying out cost a store-forwarding stall per float (reading back
+/// bytes zmij had just written at other widths and offsets).
+#[inline(always)]
+fn format_in_place(out: &mut Vec<u8>, value: f64) {
+    out.reserve(FLOAT_ROOM);
+    // SAFETY: `FLOAT_ROOM` bytes of spare capacity are reserved; the written bytes are
+    // initialised.
+    unsafe {
+        let written = format_raw(out.as_mut_ptr().add(out.len()), value);
+        out.set_len(out.len() + written);
+    }
+}
+
+/// zmij's layout of a finite `value` at `dst`; returns its length.
+///
+/// # Safety
+/// `dst` must have room for [`FLOAT_ROOM`] bytes.
+#[inline(always)]
+unsafe fn format_raw(dst: *mut u8, value: f64) -> usize {
+    // `zmij::Buffer` is a 24-byte, byte-aligned array of `MaybeUninit<u8>` (asserted above),
+    // so the room at `dst` is a valid one; zmij writes only inside it and returns a prefix
+    // of it.
+    let buffer = &mut *dst.cast::<zmij::Buffer>();
+    buffer.format_finite(value).len()
+}
+
+/// `repr(value)` at `dst` when zmij's layout is already Python's (zero, or a magnitude in
+/// [1e-4, 1e16): no exponent); returns its length, or `None` (nothing to keep) otherwise,
+/// NaN and the infinities included.
+///
+/// # Safety
+/// `dst` must have room for [`FLOAT_ROOM`] bytes.
+#[inline(always)]
+pub unsafe fn write_positional_float_raw(dst: *mut u8, value: f64) -> Option<usize> {
+    if is_positional(value) {
+        Some(format_raw(dst, value))
+    } else {
+        None
+    }
+}
+
+/// Between 1e-4 and 1e16 (and at zero) both layouts are positional and identical.
+#[inline(always)]
+fn is_positional(value: f64) -> bool {
+    let magnitude = value.abs();
+    (1e-4..1e16).contains(&magnitude) || magnitude == 0.0
 }
 
 /// Rewrites the exponent after `out[e] == b'e'` as Python does: explicit sign, two digits.

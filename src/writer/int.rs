@@ -31,33 +31,45 @@ fn digit_count(value: u64) -> usize {
 /// Appends `value` in decimal, as Python's `int.__repr__` writes it.
 #[inline(always)]
 pub fn write_i64(out: &mut Vec<u8>, value: i64) {
-    out.reserve(20);
+    out.reserve(I64_ROOM);
+    // SAFETY: `I64_ROOM` bytes of spare capacity are reserved; the written bytes are initialised.
+    unsafe {
+        let written = write_i64_raw(out.as_mut_ptr().add(out.len()), value);
+        out.set_len(out.len() + written);
+    }
+}
+
+/// Longest decimal `i64`: a sign and 19 digits.
+pub const I64_ROOM: usize = 20;
+
+/// Writes `value` in decimal at `dst`; returns the number of bytes written.
+///
+/// # Safety
+/// `dst` must have room for [`I64_ROOM`] bytes.
+#[inline(always)]
+pub unsafe fn write_i64_raw(dst: *mut u8, value: i64) -> usize {
     let negative = value < 0;
     let mut magnitude = value.unsigned_abs();
     let count = digit_count(magnitude);
-    // SAFETY: at most 1 sign + 19 digits = 20 bytes are written into reserved capacity;
-    // every index stays below `count + negative as usize <= 20`.
-    unsafe {
-        let start = out.as_mut_ptr().add(out.len());
-        if negative {
-            *start = b'-';
-        }
-        let digits = start.add(usize::from(negative));
-        let mut end = count;
-        while magnitude >= 100 {
-            let pair = (magnitude % 100) as usize * 2;
-            magnitude /= 100;
-            end -= 2;
-            std::ptr::copy_nonoverlapping(PAIRS.as_ptr().add(pair), digits.add(end), 2);
-        }
-        if magnitude >= 10 {
-            let pair = magnitude as usize * 2;
-            std::ptr::copy_nonoverlapping(PAIRS.as_ptr().add(pair), digits.add(end - 2), 2);
-        } else {
-            *digits.add(end - 1) = b'0' + magnitude as u8;
-        }
-        out.set_len(out.len() + count + usize::from(negative));
+    // Every index stays below `count + negative as usize <= 20`.
+    if negative {
+        *dst = b'-';
     }
+    let digits = dst.add(usize::from(negative));
+    let mut end = count;
+    while magnitude >= 100 {
+        let pair = (magnitude % 100) as usize * 2;
+        magnitude /= 100;
+        end -= 2;
+        std::ptr::copy_nonoverlapping(PAIRS.as_ptr().add(pair), digits.add(end), 2);
+    }
+    if magnitude >= 10 {
+        let pair = magnitude as usize * 2;
+        std::ptr::copy_nonoverlapping(PAIRS.as_ptr().add(pair), digits.add(end - 2), 2);
+    } else {
+        *digits.add(end - 1) = b'0' + magnitude as u8;
+    }
+    count + usize::from(negative)
 }
 
 #[cfg(test)]
