@@ -137,13 +137,17 @@ pub const SHORT_SEPARATOR_MAX: usize = 32;
 
 impl ShortSeparator {
     /// `None` when `bytes` is longer than [`SHORT_SEPARATOR_MAX`].
+    #[inline(always)]
     pub fn new(bytes: &[u8]) -> Option<Self> {
+        let len = bytes.len();
+        if len > SHORT_SEPARATOR_MAX {
+            return None;
+        }
         let mut block = [0; SHORT_SEPARATOR_MAX];
-        block.get_mut(..bytes.len())?.copy_from_slice(bytes);
-        Some(ShortSeparator {
-            bytes: block,
-            len: bytes.len(),
-        })
+        // SAFETY: `len` bytes are read from `bytes` and written into the 32-byte block.
+        // (`copy_from_slice` would call `memcpy`: this runs on every `dumps` call.)
+        unsafe { copy_small(bytes.as_ptr(), block.as_mut_ptr(), len) };
+        Some(ShortSeparator { bytes: block, len })
     }
 
     /// The first `len` bytes of `block` (one 32-byte load); `None` when `block` is shorter
