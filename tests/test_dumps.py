@@ -956,6 +956,41 @@ def test_moderate_nesting_succeeds(capture, make, indent):
         check_value(capture, make(depth), indent=indent)
 
 
+@pytest.mark.parametrize("indent", [None, 2])
+def test_empty_containers_at_the_depth_limits(capture, indent):
+    """An empty exact list or dict inside a container is written without a call, but only
+    where one more nesting level is allowed: json enters a level for it as for any other
+    container. At each depth around CPython's recursion limit and around our own cap, it must
+    fail exactly where a one-item container in its place (the general path) does."""
+
+    def nest(depth, leaf, wrap):
+        obj = leaf
+        for _ in range(depth - 1):
+            obj = wrap(obj)
+        return obj
+
+    def outcome(obj):
+        result = capture(lambda: _native.dumps(obj, indent=indent))
+        return result[:2] if result[0] == "raise" else result
+
+    wraps = [lambda o: [o], lambda o: {"k": o}, lambda o: [1, o, {}, 2]]
+    old_limit = sys.getrecursionlimit()
+    try:
+        for limit, depths in ((200, range(140, 220)), (12_000, range(4_997, 5_003))):
+            sys.setrecursionlimit(limit)
+            seen = set()
+            for wrap in wraps:
+                for empty, one_item in (([], [0]), ({}, {"k": 0})):
+                    for depth in depths:
+                        fast = outcome(nest(depth, empty, wrap))
+                        general = outcome(nest(depth, one_item, wrap))
+                        assert fast[0] == general[0], (limit, depth, empty)
+                        seen.add(fast[0])
+            assert seen == {"ok", "raise"}, limit
+    finally:
+        sys.setrecursionlimit(old_limit)
+
+
 def test_deep_nesting_via_default(capture):
     def default(o):
         return [o.n, Opaque(o.n + 1)]

@@ -252,6 +252,58 @@ impl<'a, 'py> Encoder<'a, 'py> {
         result
     }
 
+    /// `[]` or `{}` at `dst` for an empty exact list, tuple or dict, without a call. json enters
+    /// a nesting level even for an empty container (at the limit it raises RecursionError), so
+    /// this needs one more level to be allowed; `nest_allowed` keeps the answer for the
+    /// container being written, whose values all sit at the same depth. `None` when it does
+    /// not apply: the general path writes the value (or raises).
+    ///
+    /// # Safety
+    /// `obj` must be alive, the GIL held, and `dst` must have room for 2 bytes.
+    #[inline(always)]
+    unsafe fn write_empty_raw(
+        &self,
+        obj: *mut ffi::PyObject,
+        dst: *mut u8,
+        nest_allowed: &mut Option<bool>,
+    ) -> Option<usize> {
+        let tp = ffi::Py_TYPE(obj);
+        let text = if tp == addr_of_mut!(ffi::PyList_Type) && ffi::PyList_GET_SIZE(obj) == 0 {
+            b"[]"
+        } else if tp == addr_of_mut!(ffi::PyDict_Type) && (*(obj as *mut ffi::PyDictObject)).ma_used == 0 {
+            b"{}"
+        } else if tp == addr_of_mut!(ffi::PyTuple_Type) && ffi::PyTuple_GET_SIZE(obj) == 0 {
+            b"[]"
+        } else {
+            return None;
+        };
+        if !*nest_allowed.get_or_insert_with(|| self.can_nest()) {
+            return None;
+        }
+        std::ptr::write_unaligned(dst as *mut [u8; 2], *text);
+        Some(2)
+    }
+
+    /// Whether [`Self::nested`] would enter one more level now: our cap, then CPython's
+    /// recursion check, entered and left again (a failed check restores its counter; its
+    /// RecursionError is dropped here and raised again by the general path).
+    #[inline(never)]
+    fn can_nest(&self) -> bool {
+        if self.depth >= MAX_DEPTH {
+            return false;
+        }
+        // SAFETY: GIL held; a successful enter is paired with a leave, and a failed one leaves
+        // only the exception, which is cleared (none was set before: encoding was under way).
+        unsafe {
+            if ffi::Py_EnterRecursiveCall(c" while encoding a JSON object".as_ptr()) != 0 {
+                ffi::PyErr_Clear();
+                return false;
+            }
+            ffi::Py_LeaveRecursiveCall();
+        }
+        true
+    }
+
     fn enter_marker(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         if self.scratch.path.contains(&obj) {
             return Err(PyValueError::new_err("Circular reference detected"));
@@ -390,6 +442,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             // Separators and scalars are written with the output's end in registers; `tail`
             // is committed before anything else touches `out`.
             let mut tail = Tail::of(&mut self.out);
+            let mut nest_allowed = None;
             let mut index = 0;
             while index < size {
                 let item = *item_array.add(index as usize);
@@ -398,7 +451,10 @@ impl<'a, 'py> Encoder<'a, 'py> {
                     let dst = tail.end();
                     let written = separator.write(dst);
                     let separator_len = if index > 0 { written } else { 0 };
-                    if let Some(written) = write_scalar_raw(item, dst.add(separator_len)) {
+                    let value_at = dst.add(separator_len);
+                    let written = write_scalar_raw(item, value_at)
+                        .or_else(|| self.write_empty_raw(item, value_at, &mut nest_allowed));
+                    if let Some(written) = written {
                         tail.advance(separator_len + written);
                         index += 1;
                         continue;
@@ -644,6 +700,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         unsafe {
             let room = 2 * (SHORT_SEPARATOR_MAX + SCALAR_ROOM);
             let mut tail = Tail::of(&mut self.out);
+            let mut nest_allowed = None;
             for &Item { key, value, .. } in items {
                 tail.reserve(&mut self.out, room);
                 let dst = tail.end();
@@ -665,7 +722,9 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 at += key_len;
                 at += key_separator.write(dst.add(at));
                 first = false;
-                if let Some(written) = write_scalar_raw(value, dst.add(at)) {
+                let written = write_scalar_raw(value, dst.add(at))
+                    .or_else(|| self.write_empty_raw(value, dst.add(at), &mut nest_allowed));
+                if let Some(written) = written {
                     tail.advance(at + written);
                     continue;
                 }
