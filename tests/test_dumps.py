@@ -483,6 +483,12 @@ def test_fast_loop_limits(capture):
     scalars: list[Any] = [*strings, 0, -1, 2**30, 2**60 - 1, -(2**60), 2**64, Int(5), True, False]
     scalars += [None, 0.0, -0.0, 1.5, 1e-4, 9.5e-5, 1e15, 1e16, 1e-7, 1.7976931348623157e308]
     scalars += [NAN, math.inf, [], {}, [1], {"k": 1}]
+    # Lists and tuples of up to 8 scalars are written in place, unless one item is not a
+    # scalar the fast path takes (then the general path writes the whole list).
+    for size in (1, 2, 7, 8, 9):
+        for last in ([], "plain", 'quote"', 2**64, 1e300, Str("s"), (1,), {}):
+            scalars.append([*range(size - 1), last])
+            scalars.append((*scalars[: size - 1], last))
     keyed = {f"{s}{i}": value for i, (s, value) in enumerate(zip(strings * 4, scalars * 2))}
     obj = {"list": scalars, "dict": keyed, "deep": nested_lists(20)}
     for separators in ((",", ":"), ("," * 31, ":" * 32), ("," * 32, ":" * 33), ("", "")):
@@ -958,10 +964,11 @@ def test_moderate_nesting_succeeds(capture, make, indent):
 
 @pytest.mark.parametrize("indent", [None, 2])
 def test_empty_containers_at_the_depth_limits(capture, indent):
-    """An empty exact list or dict inside a container is written without a call, but only
-    where one more nesting level is allowed: json enters a level for it as for any other
-    container. At each depth around CPython's recursion limit and around our own cap, it must
-    fail exactly where a one-item container in its place (the general path) does."""
+    """An empty exact list or dict, or a short list of scalars, inside a container is written
+    without a call, but only where one more nesting level is allowed: json enters a level for
+    it as for any other container. At each depth around CPython's recursion limit and around
+    our own cap, it must fail exactly where a container the fast path does not take (holding
+    an int past 64 bits) does."""
 
     def nest(depth, leaf, wrap):
         obj = leaf
@@ -980,11 +987,11 @@ def test_empty_containers_at_the_depth_limits(capture, indent):
             sys.setrecursionlimit(limit)
             seen = set()
             for wrap in wraps:
-                for empty, one_item in (([], [0]), ({}, {"k": 0})):
+                for leaf, general_leaf in (([], [2**64]), ({}, {"k": 2**64}), ((1, 2.5), [2**64])):
                     for depth in depths:
-                        fast = outcome(nest(depth, empty, wrap))
-                        general = outcome(nest(depth, one_item, wrap))
-                        assert fast[0] == general[0], (limit, depth, empty)
+                        fast = outcome(nest(depth, leaf, wrap))
+                        general = outcome(nest(depth, general_leaf, wrap))
+                        assert fast[0] == general[0], (limit, depth, leaf)
                         seen.add(fast[0])
             assert seen == {"ok", "raise"}, limit
     finally:

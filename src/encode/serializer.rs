@@ -77,6 +77,12 @@ const NEWLINE_INDENTS_MAX: usize = 256;
 /// [`int::I64_ROOM`], [`float_repr::FLOAT_ROOM`] and an 8-byte literal store).
 const SCALAR_ROOM: usize = 64;
 
+/// Longest list or tuple of scalars [`Encoder::write_leaf_container_raw`] writes in place.
+const FLAT_SEQUENCE_MAX: usize = 8;
+
+/// Room for one value written by the fast loops: a scalar, or a flat sequence of them.
+const VALUE_ROOM: usize = 2 + FLAT_SEQUENCE_MAX * (SHORT_SEPARATOR_MAX + SCALAR_ROOM);
+
 impl Scratch {
     pub const fn new() -> Self {
         Scratch {
@@ -252,36 +258,72 @@ impl<'a, 'py> Encoder<'a, 'py> {
         result
     }
 
-    /// `[]` or `{}` at `dst` for an empty exact list, tuple or dict, without a call. json enters
-    /// a nesting level even for an empty container (at the limit it raises RecursionError), so
-    /// this needs one more level to be allowed; `nest_allowed` keeps the answer for the
-    /// container being written, whose values all sit at the same depth. `None` when it does
-    /// not apply: the general path writes the value (or raises).
+    /// A container inside a container, written at `dst` without a call when it holds no other
+    /// container: an empty exact list, tuple or dict (`[]`, `{}`), or, in compact output, an
+    /// exact list or tuple of at most [`FLAT_SEQUENCE_MAX`] values [`write_scalar_raw`] takes
+    /// (coordinates, id lists). Returns its length; `None` when it does not apply, with
+    /// nothing to keep: the general path writes it (or raises).
+    ///
+    /// json enters a nesting level for any container, so this needs one more level to be
+    /// allowed; `nest_allowed` keeps the answer for the container being written, whose values
+    /// all sit at one depth. No marker is needed: a container of scalars cannot be on the
+    /// path of the one being written. No reference is taken: its owner holds one, and no
+    /// Python code runs while it is written.
     ///
     /// # Safety
-    /// `obj` must be alive, the GIL held, and `dst` must have room for 2 bytes.
+    /// `obj` must be alive, the GIL held, and `dst` must have room for [`VALUE_ROOM`] bytes.
     #[inline(always)]
-    unsafe fn write_empty_raw(
+    unsafe fn write_leaf_container_raw(
         &self,
         obj: *mut ffi::PyObject,
         dst: *mut u8,
         nest_allowed: &mut Option<bool>,
     ) -> Option<usize> {
         let tp = ffi::Py_TYPE(obj);
-        let text = if tp == addr_of_mut!(ffi::PyList_Type) && ffi::PyList_GET_SIZE(obj) == 0 {
-            b"[]"
+        let (items, len) = if tp == addr_of_mut!(ffi::PyList_Type) {
+            (
+                (*(obj as *mut ffi::PyListObject)).ob_item,
+                ffi::PyList_GET_SIZE(obj),
+            )
+        } else if tp == addr_of_mut!(ffi::PyTuple_Type) {
+            (
+                (*(obj as *mut ffi::PyTupleObject)).ob_item.as_mut_ptr(),
+                ffi::PyTuple_GET_SIZE(obj),
+            )
         } else if tp == addr_of_mut!(ffi::PyDict_Type) && (*(obj as *mut ffi::PyDictObject)).ma_used == 0 {
-            b"{}"
-        } else if tp == addr_of_mut!(ffi::PyTuple_Type) && ffi::PyTuple_GET_SIZE(obj) == 0 {
-            b"[]"
+            if !*nest_allowed.get_or_insert_with(|| self.can_nest()) {
+                return None;
+            }
+            std::ptr::write_unaligned(dst as *mut [u8; 2], *b"{}");
+            return Some(2);
         } else {
             return None;
         };
-        if !*nest_allowed.get_or_insert_with(|| self.can_nest()) {
+        let len = len as usize;
+        if len == 0 {
+            if !*nest_allowed.get_or_insert_with(|| self.can_nest()) {
+                return None;
+            }
+            std::ptr::write_unaligned(dst as *mut [u8; 2], *b"[]");
+            return Some(2);
+        }
+        let separator = self
+            .compact_item_separator
+            .filter(|_| self.opts.indent.is_none())?;
+        if len > FLAT_SEQUENCE_MAX || !*nest_allowed.get_or_insert_with(|| self.can_nest()) {
             return None;
         }
-        std::ptr::write_unaligned(dst as *mut [u8; 2], *text);
-        Some(2)
+        *dst = b'[';
+        let mut at = 1;
+        for index in 0..len {
+            let written = separator.write(dst.add(at));
+            if index > 0 {
+                at += written;
+            }
+            at += write_scalar_raw(*items.add(index), dst.add(at))?;
+        }
+        *dst.add(at) = b']';
+        Some(at + 1)
     }
 
     /// Whether [`Self::nested`] would enter one more level now: our cap, then CPython's
@@ -447,13 +489,13 @@ impl<'a, 'py> Encoder<'a, 'py> {
             while index < size {
                 let item = *item_array.add(index as usize);
                 if let Some(separator) = &separator {
-                    tail.reserve(&mut self.out, SHORT_SEPARATOR_MAX + SCALAR_ROOM);
+                    tail.reserve(&mut self.out, SHORT_SEPARATOR_MAX + VALUE_ROOM);
                     let dst = tail.end();
                     let written = separator.write(dst);
                     let separator_len = if index > 0 { written } else { 0 };
                     let value_at = dst.add(separator_len);
                     let written = write_scalar_raw(item, value_at)
-                        .or_else(|| self.write_empty_raw(item, value_at, &mut nest_allowed));
+                        .or_else(|| self.write_leaf_container_raw(item, value_at, &mut nest_allowed));
                     if let Some(written) = written {
                         tail.advance(separator_len + written);
                         index += 1;
@@ -698,7 +740,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         // SAFETY: the items hold strong references; GIL held. `tail` is committed before
         // anything else writes to `out`.
         unsafe {
-            let room = 2 * (SHORT_SEPARATOR_MAX + SCALAR_ROOM);
+            let room = 2 * SHORT_SEPARATOR_MAX + SCALAR_ROOM + VALUE_ROOM;
             let mut tail = Tail::of(&mut self.out);
             let mut nest_allowed = None;
             for &Item { key, value, .. } in items {
@@ -723,7 +765,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 at += key_separator.write(dst.add(at));
                 first = false;
                 let written = write_scalar_raw(value, dst.add(at))
-                    .or_else(|| self.write_empty_raw(value, dst.add(at), &mut nest_allowed));
+                    .or_else(|| self.write_leaf_container_raw(value, dst.add(at), &mut nest_allowed));
                 if let Some(written) = written {
                     tail.advance(at + written);
                     continue;
