@@ -498,6 +498,35 @@ def test_fast_loop_limits(capture):
             check_value(capture, obj, separators=separators, indent=indent, ensure_ascii=False)
 
 
+@pytest.mark.parametrize("opts", ALL_OPTIONS, ids=options_id)
+def test_leaf_dicts(capture, opts):
+    """Dicts of up to 8 short plain ASCII keys and scalar or empty values, inside a container,
+    are written from a stack array (compact output); any other key or value, or a 9th item,
+    sends the whole dict the general way. Sorting ties on the 8-byte key prefix, every value
+    kind, and one item off the fast path in each position."""
+    keys = ["a", "b", "abcdefgh", "abcdefghi", "abcdefgh1", "abcdefg", "k" * 32, "Z"]
+    values: list[Any] = [None, True, False, 0, -(2**62), 1.5, -0.0, "", "v" * 32, [], {}, ()]
+    leaves = []
+    for size in range(1, 10):
+        chosen = (keys * 2)[:size] if size <= len(keys) else [*keys, "extra"]
+        leaves.append({key: values[(i + size) % len(values)] for i, key in enumerate(chosen)})
+    odd_keys: list[Any] = ["k" * 33, 'q"', "é", "\x7f", 1, 2.5, None, True]
+    odd_values: list[Any] = ["v" * 33, 'q"', "é", 2**64, 1e300, NAN, [1], {"k": 1}, (1,), Opaque(1)]
+    for position in range(3):
+        for odd_key in odd_keys:
+            leaf: dict[Any, Any] = {key: 1 for key in keys[:3]}
+            leaf.pop(keys[position])
+            leaf[odd_key] = 2
+            leaves.append(leaf)
+        for odd_value in odd_values:
+            leaf = {key: i for i, key in enumerate(keys[:3])}
+            leaf[keys[position]] = odd_value
+            leaves.append(leaf)
+    for leaf in leaves:
+        check_value(capture, [leaf, leaf], **opts)
+        check_value(capture, {"outer": leaf}, **opts)
+
+
 # --- hypothesis -------------------------------------------------------------------------------
 
 

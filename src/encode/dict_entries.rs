@@ -21,16 +21,34 @@ pub unsafe fn for_each(
     dict: *mut ffi::PyObject,
     mut visit: impl FnMut(*mut ffi::PyObject, *mut ffi::PyObject),
 ) {
+    try_for_each(dict, |key, value| {
+        visit(key, value);
+        true
+    });
+}
+
+/// [`for_each`] until `visit` returns `false`; returns whether every entry was visited.
+///
+/// # Safety
+/// As [`for_each`].
+#[inline(always)]
+pub unsafe fn try_for_each(
+    dict: *mut ffi::PyObject,
+    mut visit: impl FnMut(*mut ffi::PyObject, *mut ffi::PyObject) -> bool,
+) -> bool {
     #[cfg(all(Py_3_11, not(any(Py_3_14, PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED))))]
-    if in_place::for_each(dict, &mut visit) {
-        return;
+    if let Some(completed) = in_place::try_for_each(dict, &mut visit) {
+        return completed;
     }
     let mut pos: ffi::Py_ssize_t = 0;
     let mut key = std::ptr::null_mut();
     let mut value = std::ptr::null_mut();
     while ffi::PyDict_Next(dict, &mut pos, &mut key, &mut value) != 0 {
-        visit(key, value);
+        if !visit(key, value) {
+            return false;
+        }
     }
+    true
 }
 
 #[cfg(all(Py_3_11, not(any(Py_3_14, PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED))))]
@@ -72,13 +90,13 @@ mod in_place {
 
     /// `false` (nothing visited) for a split table, which the caller walks with `PyDict_Next`.
     #[inline(always)]
-    pub unsafe fn for_each(
+    pub unsafe fn try_for_each(
         dict: *mut ffi::PyObject,
-        visit: &mut impl FnMut(*mut ffi::PyObject, *mut ffi::PyObject),
-    ) -> bool {
+        visit: &mut impl FnMut(*mut ffi::PyObject, *mut ffi::PyObject) -> bool,
+    ) -> Option<bool> {
         let dict = dict as *mut ffi::PyDictObject;
         if !(*dict).ma_values.is_null() {
-            return false;
+            return None;
         }
         let keys = (*dict).ma_keys as *const KeysHeader;
         let count = (*keys).dk_nentries.max(0) as usize;
@@ -86,18 +104,18 @@ mod in_place {
         if (*keys).dk_kind == DICT_KEYS_GENERAL {
             let entries = std::slice::from_raw_parts(entries as *const GeneralEntry, count);
             for entry in entries {
-                if !entry.value.is_null() {
-                    visit(entry.key, entry.value);
+                if !entry.value.is_null() && !visit(entry.key, entry.value) {
+                    return Some(false);
                 }
             }
         } else {
             let entries = std::slice::from_raw_parts(entries as *const UnicodeEntry, count);
             for entry in entries {
-                if !entry.value.is_null() {
-                    visit(entry.key, entry.value);
+                if !entry.value.is_null() && !visit(entry.key, entry.value) {
+                    return Some(false);
                 }
             }
         }
-        true
+        Some(true)
     }
 }

@@ -12,6 +12,7 @@
 //! pointer. Scalars are written from borrowed pointers: writing them runs no Python code.
 
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 use std::ptr::addr_of_mut;
 
 use pyo3::exceptions::{PyRecursionError, PyRuntimeError, PyTypeError, PyValueError};
@@ -80,8 +81,20 @@ const SCALAR_ROOM: usize = 64;
 /// Longest list or tuple of scalars [`Encoder::write_leaf_container_raw`] writes in place.
 const FLAT_SEQUENCE_MAX: usize = 8;
 
-/// Room for one value written by the fast loops: a scalar, or a flat sequence of them.
-const VALUE_ROOM: usize = 2 + FLAT_SEQUENCE_MAX * (SHORT_SEPARATOR_MAX + SCALAR_ROOM);
+/// Most items of a dict [`Encoder::write_leaf_container_raw`] writes in place.
+const LEAF_DICT_MAX: usize = 8;
+
+/// Room for one value written by the fast loops: a scalar, a flat sequence, or a leaf dict
+/// (each item: a separator, a key, a separator, a scalar or `[]`/`{}`).
+const VALUE_ROOM: usize = {
+    let sequence = 2 + FLAT_SEQUENCE_MAX * (SHORT_SEPARATOR_MAX + SCALAR_ROOM);
+    let dict = 2 + LEAF_DICT_MAX * (2 * SHORT_SEPARATOR_MAX + escape::QUOTE_PLAIN_ROOM + SCALAR_ROOM);
+    if sequence > dict {
+        sequence
+    } else {
+        dict
+    }
+};
 
 impl Scratch {
     pub const fn new() -> Self {
@@ -259,16 +272,17 @@ impl<'a, 'py> Encoder<'a, 'py> {
     }
 
     /// A container inside a container, written at `dst` without a call when it holds no other
-    /// container: an empty exact list, tuple or dict (`[]`, `{}`), or, in compact output, an
+    /// container: an empty exact list, tuple or dict (`[]`, `{}`); in compact output also an
     /// exact list or tuple of at most [`FLAT_SEQUENCE_MAX`] values [`write_scalar_raw`] takes
-    /// (coordinates, id lists). Returns its length; `None` when it does not apply, with
-    /// nothing to keep: the general path writes it (or raises).
+    /// (coordinates, id lists), or an exact dict of at most [`LEAF_DICT_MAX`] plain short
+    /// compact-ASCII keys whose values are such scalars or empty containers. Returns its
+    /// length; `None` when it does not apply, with nothing to keep: the general path writes
+    /// it (or raises).
     ///
-    /// json enters a nesting level for any container, so this needs one more level to be
-    /// allowed; `nest_allowed` keeps the answer for the container being written, whose values
-    /// all sit at one depth. No marker is needed: a container of scalars cannot be on the
-    /// path of the one being written. No reference is taken: its owner holds one, and no
-    /// Python code runs while it is written.
+    /// json enters a nesting level for any container, so each needs its levels to be allowed
+    /// ([`NestProbe`]). No marker is needed: a container of scalars cannot be on the path of
+    /// the one being written. No reference is taken: its owner holds one, and no Python code
+    /// runs while it is written.
     ///
     /// # Safety
     /// `obj` must be alive, the GIL held, and `dst` must have room for [`VALUE_ROOM`] bytes.
@@ -277,7 +291,32 @@ impl<'a, 'py> Encoder<'a, 'py> {
         &self,
         obj: *mut ffi::PyObject,
         dst: *mut u8,
-        nest_allowed: &mut Option<bool>,
+        nest: &mut NestProbe,
+    ) -> Option<usize> {
+        if ffi::Py_TYPE(obj) == addr_of_mut!(ffi::PyDict_Type) {
+            let used = (*(obj as *mut ffi::PyDictObject)).ma_used as usize;
+            if used > 0 {
+                if used > LEAF_DICT_MAX || self.opts.indent.is_some() {
+                    return None;
+                }
+                return self.write_leaf_dict_raw(obj, dst, nest);
+            }
+        }
+        self.write_leaf_sequence_raw(obj, dst, nest, 1)
+    }
+
+    /// An empty exact list, tuple or dict, or (compact) a flat list or tuple, `levels` below
+    /// the container being written (see [`Self::write_leaf_container_raw`]).
+    ///
+    /// # Safety
+    /// As [`Self::write_leaf_container_raw`].
+    #[inline(always)]
+    unsafe fn write_leaf_sequence_raw(
+        &self,
+        obj: *mut ffi::PyObject,
+        dst: *mut u8,
+        nest: &mut NestProbe,
+        levels: usize,
     ) -> Option<usize> {
         let tp = ffi::Py_TYPE(obj);
         let (items, len) = if tp == addr_of_mut!(ffi::PyList_Type) {
@@ -291,7 +330,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 ffi::PyTuple_GET_SIZE(obj),
             )
         } else if tp == addr_of_mut!(ffi::PyDict_Type) && (*(obj as *mut ffi::PyDictObject)).ma_used == 0 {
-            if !*nest_allowed.get_or_insert_with(|| self.can_nest()) {
+            if !nest.allows(self, levels) {
                 return None;
             }
             std::ptr::write_unaligned(dst as *mut [u8; 2], *b"{}");
@@ -301,7 +340,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         };
         let len = len as usize;
         if len == 0 {
-            if !*nest_allowed.get_or_insert_with(|| self.can_nest()) {
+            if !nest.allows(self, levels) {
                 return None;
             }
             std::ptr::write_unaligned(dst as *mut [u8; 2], *b"[]");
@@ -309,8 +348,8 @@ impl<'a, 'py> Encoder<'a, 'py> {
         }
         let separator = self
             .compact_item_separator
-            .filter(|_| self.opts.indent.is_none())?;
-        if len > FLAT_SEQUENCE_MAX || !*nest_allowed.get_or_insert_with(|| self.can_nest()) {
+            .filter(|_| self.opts.indent.is_none() && levels == 1)?;
+        if len > FLAT_SEQUENCE_MAX || !nest.allows(self, levels) {
             return None;
         }
         *dst = b'[';
@@ -326,24 +365,96 @@ impl<'a, 'py> Encoder<'a, 'py> {
         Some(at + 1)
     }
 
-    /// Whether [`Self::nested`] would enter one more level now: our cap, then CPython's
+    /// A compact-output dict of 1 to [`LEAF_DICT_MAX`] items: see
+    /// [`Self::write_leaf_container_raw`]. Its items are read into a stack array (borrowed:
+    /// nothing runs that could free them), sorted there when asked: no item snapshot, no
+    /// reference counts, no marker, no call.
+    ///
+    /// # Safety
+    /// As [`Self::write_leaf_container_raw`]; `obj` is an exact dict.
+    #[inline(never)]
+    unsafe fn write_leaf_dict_raw(
+        &self,
+        obj: *mut ffi::PyObject,
+        dst: *mut u8,
+        nest: &mut NestProbe,
+    ) -> Option<usize> {
+        let item_separator = self.compact_item_separator?;
+        let key_separator = self.short_key_separator?;
+        let sort = self.opts.sort_keys;
+        let mut entries = [const { MaybeUninit::<LeafEntry>::uninit() }; LEAF_DICT_MAX];
+        let mut count = 0;
+        // Stops at the first item that cannot be written here: most dicts that fail do so
+        // on a long string, and are given up before anything else is done.
+        let leaf = dict_entries::try_for_each(obj, |key, value| {
+            let Some(entry) = entries.get_mut(count) else {
+                return false;
+            };
+            if !is_short_ascii_str(key) || !is_leaf_value(value) {
+                return false;
+            }
+            entry.write(LeafEntry {
+                prefix: 0,
+                key: string::ascii_bytes(key),
+                value,
+            });
+            count += 1;
+            true
+        });
+        let entries = entries.get_mut(..count).filter(|_| leaf)?;
+        // SAFETY: the first `count` entries were written above.
+        let entries = &mut *(entries as *mut [MaybeUninit<LeafEntry>] as *mut [LeafEntry]);
+        if sort {
+            for entry in entries.iter_mut() {
+                entry.prefix = string::sort_prefix(entry.key);
+            }
+            // Keys are unique: an unstable sort gives json's order.
+            entries.sort_unstable_by(|a, b| a.prefix.cmp(&b.prefix).then_with(|| a.key.cmp(b.key)));
+        }
+        if !nest.allows(self, 1) {
+            return None;
+        }
+        *dst = b'{';
+        let mut at = 1;
+        for (index, entry) in entries.iter().enumerate() {
+            let written = item_separator.write(dst.add(at));
+            if index > 0 {
+                at += written;
+            }
+            at += escape::quote_plain_raw(entry.key, dst.add(at))?;
+            at += key_separator.write(dst.add(at));
+            at += write_scalar_raw(entry.value, dst.add(at))
+                .or_else(|| self.write_leaf_sequence_raw(entry.value, dst.add(at), nest, 2))?;
+        }
+        *dst.add(at) = b'}';
+        Some(at + 1)
+    }
+
+    /// Whether [`Self::nested`] would enter `levels` more levels now: our cap, then CPython's
     /// recursion check, entered and left again (a failed check restores its counter; its
     /// RecursionError is dropped here and raised again by the general path).
     #[inline(never)]
-    fn can_nest(&self) -> bool {
-        if self.depth >= MAX_DEPTH {
+    fn can_nest(&self, levels: usize) -> bool {
+        if self.depth + levels > MAX_DEPTH {
             return false;
         }
-        // SAFETY: GIL held; a successful enter is paired with a leave, and a failed one leaves
-        // only the exception, which is cleared (none was set before: encoding was under way).
+        let mut entered = 0;
+        // SAFETY: GIL held; each successful enter is paired with a leave, and a failed one
+        // leaves only the exception, which is cleared (none was set before: encoding was
+        // under way).
         unsafe {
-            if ffi::Py_EnterRecursiveCall(c" while encoding a JSON object".as_ptr()) != 0 {
-                ffi::PyErr_Clear();
-                return false;
+            while entered < levels {
+                if ffi::Py_EnterRecursiveCall(c" while encoding a JSON object".as_ptr()) != 0 {
+                    ffi::PyErr_Clear();
+                    break;
+                }
+                entered += 1;
             }
-            ffi::Py_LeaveRecursiveCall();
+            for _ in 0..entered {
+                ffi::Py_LeaveRecursiveCall();
+            }
         }
-        true
+        entered == levels
     }
 
     fn enter_marker(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
@@ -484,7 +595,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             // Separators and scalars are written with the output's end in registers; `tail`
             // is committed before anything else touches `out`.
             let mut tail = Tail::of(&mut self.out);
-            let mut nest_allowed = None;
+            let mut nest = NestProbe::default();
             let mut index = 0;
             while index < size {
                 let item = *item_array.add(index as usize);
@@ -495,7 +606,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                     let separator_len = if index > 0 { written } else { 0 };
                     let value_at = dst.add(separator_len);
                     let written = write_scalar_raw(item, value_at)
-                        .or_else(|| self.write_leaf_container_raw(item, value_at, &mut nest_allowed));
+                        .or_else(|| self.write_leaf_container_raw(item, value_at, &mut nest));
                     if let Some(written) = written {
                         tail.advance(separator_len + written);
                         index += 1;
@@ -742,7 +853,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         unsafe {
             let room = 2 * SHORT_SEPARATOR_MAX + SCALAR_ROOM + VALUE_ROOM;
             let mut tail = Tail::of(&mut self.out);
-            let mut nest_allowed = None;
+            let mut nest = NestProbe::default();
             for &Item { key, value, .. } in items {
                 tail.reserve(&mut self.out, room);
                 let dst = tail.end();
@@ -765,7 +876,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 at += key_separator.write(dst.add(at));
                 first = false;
                 let written = write_scalar_raw(value, dst.add(at))
-                    .or_else(|| self.write_leaf_container_raw(value, dst.add(at), &mut nest_allowed));
+                    .or_else(|| self.write_leaf_container_raw(value, dst.add(at), &mut nest));
                 if let Some(written) = written {
                     tail.advance(at + written);
                     continue;
@@ -985,6 +1096,82 @@ unsafe fn write_scalar_raw(obj: *mut ffi::PyObject, dst: *mut u8) -> Option<usiz
     };
     std::ptr::write_unaligned(dst as *mut [u8; 8], word);
     Some(len)
+}
+
+/// An exact compact-ASCII `str` short enough for [`escape::quote_plain_raw`].
+///
+/// # Safety
+/// `obj` must be alive and the GIL held.
+#[inline(always)]
+unsafe fn is_short_ascii_str(obj: *mut ffi::PyObject) -> bool {
+    ffi::Py_TYPE(obj) == addr_of_mut!(ffi::PyUnicode_Type)
+        && ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0
+        && ffi::PyUnicode_GET_LENGTH(obj) <= 32
+}
+
+/// A cheap first look at a leaf dict's value, so that a dict the fast path cannot write is
+/// given up before it is sorted and written: a short ASCII `str`, an exact `int`, `float`,
+/// `None`, `True`, `False`, or an empty exact container. Writing it still checks everything.
+///
+/// # Safety
+/// `obj` must be alive and the GIL held.
+#[inline(always)]
+unsafe fn is_leaf_value(obj: *mut ffi::PyObject) -> bool {
+    let tp = ffi::Py_TYPE(obj);
+    if tp == addr_of_mut!(ffi::PyUnicode_Type) {
+        return is_short_ascii_str(obj);
+    }
+    if tp == addr_of_mut!(ffi::PyLong_Type) || tp == addr_of_mut!(ffi::PyFloat_Type) {
+        return true;
+    }
+    if tp == addr_of_mut!(ffi::PyList_Type) {
+        return ffi::PyList_GET_SIZE(obj) == 0;
+    }
+    if tp == addr_of_mut!(ffi::PyDict_Type) {
+        return (*(obj as *mut ffi::PyDictObject)).ma_used == 0;
+    }
+    if tp == addr_of_mut!(ffi::PyTuple_Type) {
+        return ffi::PyTuple_GET_SIZE(obj) == 0;
+    }
+    obj == ffi::Py_None() || obj == ffi::Py_True() || obj == ffi::Py_False()
+}
+
+/// What [`Encoder::can_nest`] found for the container being written, whose values all sit at
+/// one depth: asked at most once per number of levels below it.
+#[derive(Default)]
+struct NestProbe {
+    /// Levels below known to be allowed.
+    allowed: usize,
+    /// Levels below known not to be (0: none known).
+    denied: usize,
+}
+
+impl NestProbe {
+    #[inline(always)]
+    fn allows(&mut self, encoder: &Encoder<'_, '_>, levels: usize) -> bool {
+        if levels <= self.allowed {
+            return true;
+        }
+        if self.denied != 0 && levels >= self.denied {
+            return false;
+        }
+        if encoder.can_nest(levels) {
+            self.allowed = levels;
+            true
+        } else {
+            self.denied = levels;
+            false
+        }
+    }
+}
+
+/// An item of a dict written by [`Encoder::write_leaf_dict_raw`]: its key's bytes (compact
+/// ASCII) and sort prefix, its value.
+#[derive(Clone, Copy)]
+struct LeafEntry<'a> {
+    prefix: u64,
+    key: &'a [u8],
+    value: *mut ffi::PyObject,
 }
 
 /// A new strong reference (released when the dict's items are drained).
