@@ -72,6 +72,13 @@ pub fn scan_number(input: &[u8], start: usize) -> Option<(Number, usize)> {
         return None;
     }
 
+    if !matches!(input.get(i), Some(b'.' | b'e' | b'E')) {
+        return Some((small_or_big_int(mantissa, neg, int_digits), i));
+    }
+    if let Some((magnitude, end)) = sonic_float(input, int_start) {
+        return Some((Number::Float(if neg { -magnitude } else { magnitude }), end));
+    }
+
     // Fraction.
     let mut frac_digits = 0usize;
     let mut is_float = false;
@@ -118,26 +125,45 @@ pub fn scan_number(input: &[u8], start: usize) -> Option<(Number, usize)> {
     }
 
     if !is_float {
-        if int_digits <= MAX_SMALL_INT_DIGITS {
-            // At most 18 digits: fits i64 in both signs.
-            let v = mantissa as i64;
-            return Some((Number::Int(if neg { -v } else { v }), i));
-        }
-        return Some((Number::BigInt, i));
+        return Some((small_or_big_int(mantissa, neg, int_digits), i));
     }
 
-    let text = input.get(start..i)?;
-    let value = match fast_float(input, int_start, int_digits, frac_digits, exp_value) {
-        Some(v) => {
-            if neg {
-                -v
-            } else {
-                v
-            }
-        }
-        None => parse_float_text(text)?,
+    let magnitude = match fast_float(input, int_start, int_digits, frac_digits, exp_value) {
+        Some(v) => v,
+        None => parse_float_text(input.get(int_start..i)?)?,
     };
-    Some((Number::Float(value), i))
+    Some((Number::Float(if neg { -magnitude } else { magnitude }), i))
+}
+
+#[inline(always)]
+fn small_or_big_int(mantissa: u64, neg: bool, int_digits: usize) -> Number {
+    if int_digits <= MAX_SMALL_INT_DIGITS {
+        // At most 18 digits: fits i64 in both signs.
+        let v = mantissa as i64;
+        Number::Int(if neg { -v } else { v })
+    } else {
+        Number::BigInt
+    }
+}
+
+/// Longest number text [`sonic_float`] takes: sonic-number stops reading an exponent past
+/// 1000, which changes nothing only while the digits cannot shift it back into range.
+const SONIC_FLOAT_MAX_LEN: usize = 64;
+
+/// The unsigned float (fraction or exponent) whose digits start at `input[start]`, in one
+/// pass: sonic-number's Eisel-Lemire, and the index just past it. `None` for anything it
+/// does not settle (malformed, infinite, longer than [`SONIC_FLOAT_MAX_LEN`]): the careful
+/// scan below decides.
+#[inline(always)]
+fn sonic_float(input: &[u8], start: usize) -> Option<(f64, usize)> {
+    let text = input.get(start..)?;
+    let mut end = 0;
+    match sonic_number::parse_number(text, &mut end, false) {
+        Ok(sonic_number::ParserNumber::Float(value)) if end <= SONIC_FLOAT_MAX_LEN => {
+            Some((value, start + end))
+        }
+        _ => None,
+    }
 }
 
 /// Clinger's fast path: when the decimal significand has at most 15 digits (so it is below
@@ -274,15 +300,28 @@ mod tests {
             "0.000000000000000000000000000000000001".into(),
             format!("0.{}1", "0".repeat(400)),
             format!("1{}.5e-300", "0".repeat(300)),
+            // Exactly halfway between two doubles, and a hair either side of it: the cases
+            // where a truncated significand cannot decide the rounding.
+            "1.00000000000000011102230246251565404236316680908203125".into(),
+            "1.00000000000000011102230246251565404236316680908203124".into(),
+            "1.00000000000000011102230246251565404236316680908203126".into(),
+            "9007199254740993.0".into(),
+            "9007199254740993.00000000000000000000000000001".into(),
+            "2.4703282292062327208828439643411068618252990130716238221279284125033775364e-324".into(),
+            "2.4703282292062327208828439643411068618252990130716238221279284125033775363e-324".into(),
         ];
         // Deterministic pseudo-random significands and exponents (xorshift).
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..20_000 {
+        for round in 0..60_000 {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            let digits = (state % 20) as usize + 1;
-            let sig = format!("{state:020}");
+            // Up to 40 digits: past 19 the significand no longer fits the fast paths.
+            let digits = (state % 20) as usize + 1 + if round % 3 == 0 { 20 } else { 0 };
+            let sig = format!(
+                "{state:020}{:020}",
+                state.rotate_left(29) % 100_000_000_000_000_000_000u128 as u64
+            );
             let sig = &sig[sig.len() - digits..];
             let point = (state >> 40) as usize % (digits + 1);
             let exp = ((state >> 20) % 80) as i64 - 40;
