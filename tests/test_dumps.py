@@ -478,8 +478,9 @@ def test_fast_loop_limits(capture):
     class Str(str):
         pass
 
-    strings = ["a" * n for n in (0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 40)]
+    strings = ["a" * n for n in (0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 40, 47, 48, 49, 100, 5000)]
     strings += [s + '"' for s in strings[:-1]] + ["\x7f", "é", "\u20ac" * 3, Str("sub")]
+    strings += ['"' + "b" * 60, "c" * 30 + "\n" + "c" * 30, "d" * 64 + "\x7f", "e" * 80 + "é"]
     scalars: list[Any] = [*strings, 0, -1, 2**30, 2**60 - 1, -(2**60), 2**64, Int(5), True, False]
     scalars += [None, 0.0, -0.0, 1.5, 1e-4, 9.5e-5, 1e15, 1e16, 1e-7, 1.7976931348623157e308]
     scalars += [NAN, math.inf, [], {}, [1], {"k": 1}]

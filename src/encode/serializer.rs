@@ -359,7 +359,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             if index > 0 {
                 at += written;
             }
-            at += write_scalar_raw(*items.add(index), dst.add(at))?;
+            at += write_scalar_raw(*items.add(index), dst.add(at), SCALAR_ROOM)?;
         }
         *dst.add(at) = b']';
         Some(at + 1)
@@ -423,7 +423,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             }
             at += escape::quote_plain_raw(entry.key, dst.add(at))?;
             at += key_separator.write(dst.add(at));
-            at += write_scalar_raw(entry.value, dst.add(at))
+            at += write_scalar_raw(entry.value, dst.add(at), SCALAR_ROOM)
                 .or_else(|| self.write_leaf_sequence_raw(entry.value, dst.add(at), nest, 2))?;
         }
         *dst.add(at) = b'}';
@@ -605,7 +605,8 @@ impl<'a, 'py> Encoder<'a, 'py> {
                     let written = separator.write(dst);
                     let separator_len = if index > 0 { written } else { 0 };
                     let value_at = dst.add(separator_len);
-                    let written = write_scalar_raw(item, value_at)
+                    let room = tail.spare() - separator_len;
+                    let written = write_scalar_raw(item, value_at, room)
                         .or_else(|| self.write_leaf_container_raw(item, value_at, &mut nest));
                     if let Some(written) = written {
                         tail.advance(separator_len + written);
@@ -875,7 +876,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 at += key_len;
                 at += key_separator.write(dst.add(at));
                 first = false;
-                let written = write_scalar_raw(value, dst.add(at))
+                let written = write_scalar_raw(value, dst.add(at), tail.spare() - at)
                     .or_else(|| self.write_leaf_container_raw(value, dst.add(at), &mut nest));
                 if let Some(written) = written {
                     tail.advance(at + written);
@@ -1056,21 +1057,30 @@ fn unpack_pair<'py>(pair: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bo
 }
 
 /// Writes at `dst` a value that needs no Python call and no escaping and returns its length:
-/// an exact `str` that [`escape::quote_plain_raw`] takes (compact ASCII is written the same
-/// with or without `ensure_ascii`), an exact `int` that fits [`number::small_int`], a float
+/// an exact compact-ASCII `str` that needs no escaping (written the same with or without
+/// `ensure_ascii`) and fits `room`, an exact `int` that fits [`number::small_int`], a float
 /// whose repr is positional, `None`, `True`, `False`. `None` for anything else (no byte
 /// written is to be kept): the general path decides.
 ///
 /// # Safety
-/// `obj` must be alive, the GIL held, and `dst` must have room for [`SCALAR_ROOM`] bytes.
+/// `obj` must be alive, the GIL held, and `dst` must have room for `room` bytes, at least
+/// [`SCALAR_ROOM`].
 #[inline(always)]
-unsafe fn write_scalar_raw(obj: *mut ffi::PyObject, dst: *mut u8) -> Option<usize> {
+unsafe fn write_scalar_raw(obj: *mut ffi::PyObject, dst: *mut u8, room: usize) -> Option<usize> {
     let tp = ffi::Py_TYPE(obj);
     if tp == addr_of_mut!(ffi::PyUnicode_Type) {
         if ffi::PyUnicode_IS_COMPACT_ASCII(obj) == 0 {
             return None;
         }
-        return escape::quote_plain_raw(string::ascii_bytes(obj), dst);
+        let bytes = string::ascii_bytes(obj);
+        if bytes.len() <= 32 {
+            return escape::quote_plain_raw(bytes, dst);
+        }
+        // Longer: copied in blocks when the output already has room (it has, once warm).
+        if bytes.len() + escape::QUOTE_PLAIN_ROOM > room {
+            return None;
+        }
+        return escape::quote_long_plain_raw(bytes, dst);
     }
     if tp == addr_of_mut!(ffi::PyDict_Type) {
         return None;

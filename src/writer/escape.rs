@@ -268,6 +268,24 @@ pub unsafe fn quote_plain_raw(units: &[u8], dst: *mut u8) -> Option<usize> {
     Some(len + 2)
 }
 
+/// Writes `"units"` at `dst` for a string of any length that needs no escaping
+/// (`ensure_ascii`) and returns its length; `None` otherwise (bytes past `dst` may have been
+/// overwritten, none is to be kept). Plain strings past 32 bytes (URLs, user agents, text)
+/// thus avoid the general path's call and its room for six bytes per unit.
+///
+/// # Safety
+/// `dst` must have room for `units.len() + 18` bytes.
+#[inline(always)]
+pub unsafe fn quote_long_plain_raw(units: &[u8], dst: *mut u8) -> Option<usize> {
+    let len = units.len();
+    if copy_plain_prefix(units, dst.add(1)) != len {
+        return None;
+    }
+    *dst = b'"';
+    *dst.add(len + 1) = b'"';
+    Some(len + 2)
+}
+
 /// Writes the escaped `units` (Latin-1 code units under `ASCII`, UTF-8 bytes otherwise) at
 /// `dst`; returns the end of what was written.
 ///
@@ -921,6 +939,32 @@ mod tests {
                     } else {
                         assert_eq!(short, b"x", "nothing written on refusal");
                         assert!(len > 32 || units.iter().any(|&u| byte_needs_escape::<true>(u)));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_plain_matches_general() {
+        // Lengths across several blocks and the overlapping last one; every byte value at the
+        // first, a middle and the last position.
+        for len in (0usize..=70).chain([95, 96, 97, 200]) {
+            for b in 0u8..=0xff {
+                for at in [0, len / 3, len.saturating_sub(1)] {
+                    let mut units: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                    if len > 0 {
+                        units[at] = b;
+                    }
+                    let mut general = Vec::new();
+                    quote_latin1_ascii(&mut general, &units);
+                    let mut out = vec![0u8; len + 18];
+                    // SAFETY: `len + 18` bytes of room.
+                    match unsafe { quote_long_plain_raw(&units, out.as_mut_ptr()) } {
+                        Some(written) => assert_eq!(&out[..written], general, "byte {b:#x} at {at} of {len}"),
+                        None => assert!(
+                            units.iter().any(|&u| byte_needs_escape::<true>(u)) || (len > 0 && len < 16)
+                        ),
                     }
                 }
             }

@@ -97,6 +97,12 @@ impl Tail {
         Tail::of(out)
     }
 
+    /// Bytes of spare capacity at [`Tail::end`].
+    #[inline(always)]
+    pub fn spare(&self) -> usize {
+        self.capacity - self.len
+    }
+
     /// Where the next byte goes.
     #[inline(always)]
     pub fn end(&self) -> *mut u8 {
