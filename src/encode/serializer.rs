@@ -22,6 +22,7 @@ use pyo3::types::PyTuple;
 
 use super::obtype::{ob_type, ObType};
 use super::{dict_entries, number, string};
+use crate::gil;
 use crate::writer::{
     escape, extend_small, float_repr, int, write_separator, ShortSeparator, Tail, SHORT_SEPARATOR_MAX,
 };
@@ -1077,7 +1078,8 @@ unsafe fn write_scalar_raw(obj: *mut ffi::PyObject, dst: *mut u8, room: usize) -
             return escape::quote_plain_raw(bytes, dst);
         }
         // Longer: copied in blocks when the output already has room (it has, once warm).
-        if bytes.len() + escape::QUOTE_PLAIN_ROOM > room {
+        // Strings the general path writes with the GIL released stay there.
+        if bytes.len() + escape::QUOTE_PLAIN_ROOM > room || bytes.len() >= gil::DETACH_AT_BYTES {
             return None;
         }
         return escape::quote_long_plain_raw(bytes, dst);
