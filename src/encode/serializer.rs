@@ -321,30 +321,24 @@ impl<'a, 'py> Encoder<'a, 'py> {
     ) -> Option<usize> {
         let tp = ffi::Py_TYPE(obj);
         let (items, len) = if tp == addr_of_mut!(ffi::PyList_Type) {
-            (
-                (*(obj as *mut ffi::PyListObject)).ob_item,
-                ffi::PyList_GET_SIZE(obj),
-            )
+            sequence_items(obj, true)
         } else if tp == addr_of_mut!(ffi::PyTuple_Type) {
-            (
-                (*(obj as *mut ffi::PyTupleObject)).ob_item.as_mut_ptr(),
-                ffi::PyTuple_GET_SIZE(obj),
-            )
+            sequence_items(obj, false)
         } else if tp == addr_of_mut!(ffi::PyDict_Type) && (*(obj as *mut ffi::PyDictObject)).ma_used == 0 {
-            if !nest.allows(self, levels) {
-                return None;
-            }
-            std::ptr::write_unaligned(dst as *mut [u8; 2], *b"{}");
-            return Some(2);
+            (std::ptr::null_mut(), 0)
         } else {
             return None;
         };
-        let len = len as usize;
         if len == 0 {
             if !nest.allows(self, levels) {
                 return None;
             }
-            std::ptr::write_unaligned(dst as *mut [u8; 2], *b"[]");
+            let text = if tp == addr_of_mut!(ffi::PyDict_Type) {
+                b"{}"
+            } else {
+                b"[]"
+            };
+            std::ptr::write_unaligned(dst as *mut [u8; 2], *text);
             return Some(2);
         }
         let separator = self
@@ -356,10 +350,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         *dst = b'[';
         let mut at = 1;
         for index in 0..len {
-            let written = separator.write(dst.add(at));
-            if index > 0 {
-                at += written;
-            }
+            at += separator.write_between(dst.add(at), index == 0);
             at += write_scalar_raw(*items.add(index), dst.add(at), SCALAR_ROOM)?;
         }
         *dst.add(at) = b']';
@@ -418,10 +409,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         *dst = b'{';
         let mut at = 1;
         for (index, entry) in entries.iter().enumerate() {
-            let written = item_separator.write(dst.add(at));
-            if index > 0 {
-                at += written;
-            }
+            at += item_separator.write_between(dst.add(at), index == 0);
             at += escape::quote_plain_raw(entry.key, dst.add(at))?;
             at += key_separator.write(dst.add(at));
             at += write_scalar_raw(entry.value, dst.add(at), SCALAR_ROOM)
@@ -568,14 +556,8 @@ impl<'a, 'py> Encoder<'a, 'py> {
             };
             let seq = items.as_ptr();
             let is_list = ffi::PyList_Check(seq) != 0;
-            let len = |seq| {
-                if is_list {
-                    ffi::PyList_GET_SIZE(seq)
-                } else {
-                    ffi::PyTuple_GET_SIZE(seq)
-                }
-            };
-            if len(seq) == 0 {
+            let (mut item_array, mut size) = sequence_items(seq, is_list);
+            if size == 0 {
                 self.out.extend_from_slice(b"[]");
                 return Ok(());
             }
@@ -584,14 +566,6 @@ impl<'a, 'py> Encoder<'a, 'py> {
             self.open_level();
             // The item array and its length are re-read after each value that went through
             // `encode`: only there can `default` have run and changed the list.
-            let items = |seq| {
-                if is_list {
-                    (*(seq as *mut ffi::PyListObject)).ob_item
-                } else {
-                    (*(seq as *mut ffi::PyTupleObject)).ob_item.as_mut_ptr()
-                }
-            };
-            let (mut size, mut item_array) = (len(seq), items(seq));
             let separator = self.short_item_separator();
             // Separators and scalars are written with the output's end in registers; `tail`
             // is committed before anything else touches `out`.
@@ -599,12 +573,11 @@ impl<'a, 'py> Encoder<'a, 'py> {
             let mut nest = NestProbe::default();
             let mut index = 0;
             while index < size {
-                let item = *item_array.add(index as usize);
+                let item = *item_array.add(index);
                 if let Some(separator) = &separator {
                     tail.reserve(&mut self.out, SHORT_SEPARATOR_MAX + VALUE_ROOM);
                     let dst = tail.end();
-                    let written = separator.write(dst);
-                    let separator_len = if index > 0 { written } else { 0 };
+                    let separator_len = separator.write_between(dst, index == 0);
                     let value_at = dst.add(separator_len);
                     let room = tail.spare() - separator_len;
                     let written = write_scalar_raw(item, value_at, room)
@@ -622,7 +595,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 }
                 self.encode_inline(item)?;
                 tail = Tail::of(&mut self.out);
-                (size, item_array) = (len(seq), items(seq));
+                (item_array, size) = sequence_items(seq, is_list);
                 index += 1;
             }
             tail.commit(&mut self.out);
@@ -859,8 +832,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             for &Item { key, value, .. } in items {
                 tail.reserve(&mut self.out, room);
                 let dst = tail.end();
-                let written = item_separator.write(dst);
-                let mut at = if first { 0 } else { written };
+                let mut at = item_separator.write_between(dst, first);
                 let quoted_key = if ffi::Py_TYPE(key) == addr_of_mut!(ffi::PyUnicode_Type)
                     && ffi::PyUnicode_IS_COMPACT_ASCII(key) != 0
                 {
@@ -1054,6 +1026,21 @@ fn unpack_pair<'py>(pair: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bo
         _ => Err(PyValueError::new_err(format!(
             "not enough values to unpack (expected 2, got {count})"
         ))),
+    }
+}
+
+/// The item array and length of an exact list (`is_list`) or tuple, read in place.
+///
+/// # Safety
+/// `seq` must be a live list or tuple as `is_list` says, and the GIL held.
+#[inline(always)]
+unsafe fn sequence_items(seq: *mut ffi::PyObject, is_list: bool) -> (*mut *mut ffi::PyObject, usize) {
+    if is_list {
+        let list = seq as *mut ffi::PyListObject;
+        ((*list).ob_item, ffi::PyList_GET_SIZE(seq) as usize)
+    } else {
+        let tuple = seq as *mut ffi::PyTupleObject;
+        ((*tuple).ob_item.as_mut_ptr(), ffi::PyTuple_GET_SIZE(seq) as usize)
     }
 }
 

@@ -242,11 +242,10 @@ pub unsafe fn quote_plain_raw(units: &[u8], dst: *mut u8) -> Option<usize> {
         return None;
     }
     if len > 16 {
-        // `copy_plain_prefix` stores at most `len + 16` bytes after the opening quote.
-        if copy_plain_prefix(units, dst.add(1)) != len {
-            return None;
-        }
-    } else if len >= 8 {
+        // Two blocks: at most `len + 18 <= QUOTE_PLAIN_ROOM` bytes are stored.
+        return quote_long_plain_raw(units, dst);
+    }
+    if len >= 8 {
         // Reads stay within `units` (overlapping windows); the stores end at `len + 1`.
         let head = std::ptr::read_unaligned(src as *const u64);
         let tail = std::ptr::read_unaligned(src.add(len - 8) as *const u64);

@@ -176,6 +176,22 @@ impl ShortSeparator {
         std::ptr::write_unaligned(dst as *mut [u8; SHORT_SEPARATOR_MAX], self.bytes);
         self.len
     }
+
+    /// The separator before an item: written at `dst` either way (no branch on the store),
+    /// counted (its length returned) unless the item is the `first`, whose bytes then
+    /// overwrite it.
+    ///
+    /// # Safety
+    /// As [`ShortSeparator::write`].
+    #[inline(always)]
+    pub unsafe fn write_between(&self, dst: *mut u8, first: bool) -> usize {
+        let written = self.write(dst);
+        if first {
+            0
+        } else {
+            written
+        }
+    }
 }
 
 /// A separator: one byte (the common case) or a short slice.
