@@ -508,7 +508,10 @@ def test_deep_nesting_with_raised_limit():
 
 
 def test_key_cache_is_correct():
-    keys = [f"key{i}" for i in range(5000)] + ["é", "ü" * 30, "x" * 64, "x" * 65, ""]
+    # Many more keys than slots, ids that differ in their last bytes, equal heads and tails.
+    keys = [f"key{i}" for i in range(5000)] + [f"138586{i:03}" for i in range(1000)]
+    keys += [f"abcdefgh{i}ijklmnop" for i in range(100)]
+    keys += ["é", "ü" * 30, "x" * 64, "x" * 65, ""]
     doc = json.dumps([{k: i} for i, k in enumerate(keys)] * 2, ensure_ascii=False)
     check(doc)
     check(doc.encode())
