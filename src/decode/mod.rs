@@ -10,6 +10,7 @@
 pub mod input;
 pub mod number;
 mod parser;
+mod pow5_table;
 mod strings;
 pub mod unescape;
 
