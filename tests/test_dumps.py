@@ -528,6 +528,62 @@ def test_leaf_dicts(capture, opts):
         check_value(capture, {"outer": leaf}, **opts)
 
 
+def fresh_str(text: str) -> str:
+    """An equal str that is a new object (not the interned or cached one)."""
+    return "".join(list(text))
+
+
+@pytest.mark.parametrize("opts", ALL_OPTIONS, ids=options_id)
+def test_sorted_shapes(capture, opts):
+    """Dicts of 20 to 64 keys reuse the sorted order of an earlier dict with the same key
+    objects in the same order (cached on a shape's second sighting, by identity): the same
+    objects in another order, equal keys that are other objects, one key swapped for an equal
+    or unequal one, sizes at and past the limits, and more shapes than the cache holds."""
+    rng = random.Random(7)
+    docs = []
+    for size in (19, 20, 21, 40, 64, 65):
+        keys = [f"key{rng.randrange(10**6):06d}_{i}" for i in range(size)]
+        keys += ["profile_" + k for k in keys[:3]]  # ties on the 8-byte prefix
+        shuffled = keys[:]
+        rng.shuffle(shuffled)
+        records = [{k: i for i, k in enumerate(keys)} for _ in range(3)]
+        records += [{k: i for i, k in enumerate(shuffled)} for _ in range(3)]
+        records += [{fresh_str(k): i for i, k in enumerate(keys)} for _ in range(3)]
+        swapped = dict(records[0])
+        swapped.pop(keys[1])
+        swapped[fresh_str(keys[1])] = "equal, another object"
+        other = dict(records[0])
+        other.pop(keys[2])
+        other["zz" + keys[2]] = "unequal"
+        docs.append(records + [swapped, other, swapped, other])
+    # Far more shapes than slots, each seen three times: entries are recorded and evicted.
+    many = [{f"s{n}_{i:02d}": i for i in rng.sample(range(99), 24)} for n in range(300)]
+    docs.append([d for d in many for _ in range(3)])
+    for doc in docs:
+        check_value(capture, doc, **opts)
+        check_value(capture, doc, **opts)
+
+
+def test_sorted_shapes_keep_their_keys_alive_only():
+    """A cached shape holds a reference to each of its keys (so identity cannot be fooled by a
+    new object at a freed address), and to nothing else: values are not kept."""
+
+    class Value:
+        pass
+
+    keys = [fresh_str(f"kept_key_{i:02d}") for i in range(30)]
+    value = Value()
+    before = sys.getrefcount(keys[0])
+    doc = [{k: value for k in keys}, {k: 1 for k in keys}, {k: 2 for k in keys}]
+    ours = httpbin_ext.dumps(doc, sort_keys=True, default=lambda o: 0)
+    theirs = json.dumps(doc, sort_keys=True, default=lambda o: 0).encode()
+    del doc
+    key_refs, value_refs = sys.getrefcount(keys[0]), sys.getrefcount(value)
+    assert ours == theirs
+    assert key_refs == before + 1
+    assert value_refs == 2
+
+
 # --- hypothesis -------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ mod dict_entries;
 mod number;
 mod obtype;
 mod serializer;
+mod sort_cache;
 mod string;
 
 use std::borrow::Cow;

@@ -21,7 +21,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::obtype::{ob_type, ObType};
-use super::{dict_entries, number, string};
+use super::{dict_entries, number, sort_cache, string};
 use crate::gil;
 use crate::writer::{
     escape, extend_small, float_repr, int, write_separator, ShortSeparator, Tail, SHORT_SEPARATOR_MAX,
@@ -44,6 +44,7 @@ pub struct Options<'a, 'py> {
 }
 
 /// A dict entry with a strong reference to its key and its value.
+#[derive(Clone, Copy)]
 struct Item {
     key: *mut ffi::PyObject,
     value: *mut ffi::PyObject,
@@ -741,11 +742,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         }
         // Dict keys are unique, so an unstable sort gives json's order.
         if all_ascii {
-            items.sort_unstable_by(|a, b| {
-                a.prefix
-                    .cmp(&b.prefix)
-                    .then_with(|| string::ascii_bytes(a.key).cmp(string::ascii_bytes(b.key)))
-            });
+            self.sort_ascii_items(items);
             return true;
         }
         if all_str {
@@ -757,6 +754,50 @@ impl<'a, 'py> Encoder<'a, 'py> {
             ffi::Py_DECREF(value);
         }
         false
+    }
+
+    /// Sorts items whose keys are all exact compact-ASCII `str`s: by the cached order of the
+    /// same key objects when there is one (see `sort_cache`), else by prefix, then bytes.
+    unsafe fn sort_ascii_items(&mut self, items: &mut Vec<Item>) {
+        let by_key = |a: &Item, b: &Item| {
+            a.prefix
+                .cmp(&b.prefix)
+                .then_with(|| string::ascii_bytes(a.key).cmp(string::ascii_bytes(b.key)))
+        };
+        if !(sort_cache::MIN_KEYS..=sort_cache::MAX_KEYS).contains(&items.len()) {
+            items.sort_unstable_by(by_key);
+            return;
+        }
+        let hash = sort_cache::shape_hash(items.iter().map(|item| item.key));
+        let pool = &mut self.scratch.item_pool;
+        // Sorting runs no Python code: nothing can re-enter the cache while it is held.
+        let sorted = sort_cache::with_sort_cache(|cache| {
+            match cache.lookup(hash, items.iter().map(|item| item.key)) {
+                sort_cache::Lookup::Order(order) => {
+                    // A permutation of the items (the same key objects): each reference is
+                    // still released exactly once, from `items`.
+                    let mut permuted = pool.pop().unwrap_or_default();
+                    permuted.extend(order.iter().filter_map(|&i| items.get(usize::from(i)).copied()));
+                    let complete = permuted.len() == items.len();
+                    if complete {
+                        std::mem::swap(items, &mut permuted);
+                    }
+                    permuted.clear();
+                    pool.push(permuted);
+                    complete
+                }
+                sort_cache::Lookup::Record => {
+                    let in_dict_order: Vec<_> = items.iter().map(|item| item.key).collect();
+                    items.sort_unstable_by(by_key);
+                    cache.record(hash, &in_dict_order, items.iter().map(|item| item.key));
+                    true
+                }
+                sort_cache::Lookup::Sort => false,
+            }
+        });
+        if sorted != Some(true) {
+            items.sort_unstable_by(by_key);
+        }
     }
 
     /// json's own paths, pair by pair (a pair's error comes after the pairs before it are
