@@ -528,6 +528,31 @@ def test_leaf_dicts(capture, opts):
         check_value(capture, {"outer": leaf}, **opts)
 
 
+INDENTS: list[Any] = [0, 1, 2, 3, "\t", " " * 10, " " * 15, " " * 16, " " * 31, " " * 32]
+SEPARATORS: list[Any] = [None, (",", ": "), ("," * 14, ":" * 14), ("-" * 31, "=")]
+
+
+@pytest.mark.parametrize("indent", INDENTS)
+@pytest.mark.parametrize("separators", SEPARATORS)
+def test_leaf_containers_at_every_indent_level(capture, indent, separators):
+    """Flat lists and leaf dicts are written in place under `indent` too, with new lines one
+    level deeper than their parent's items, while the lines fit 32 bytes; deeper, or with
+    longer indents or separators, the general path writes them."""
+    leaves: list[Any] = [
+        [1, 2.5, "x", None],
+        (True, False),
+        {"b": 1, "a": "x", "c": []},
+        {"k": {}},
+        [],
+        {},
+    ]
+    doc: Any = list(leaves)
+    for _ in range(20):
+        doc = [*leaves, {"z": 1, "inner": doc}]
+        for opts in ({}, {"sort_keys": True}):
+            check_value(capture, doc, indent=indent, separators=separators, **opts)
+
+
 def fresh_str(text: str) -> str:
     """An equal str that is a new object (not the interned or cached one)."""
     return "".join(list(text))

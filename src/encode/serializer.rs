@@ -89,8 +89,11 @@ const LEAF_DICT_MAX: usize = 8;
 /// Room for one value written by the fast loops: a scalar, a flat sequence, or a leaf dict
 /// (each item: a separator, a key, a separator, a scalar or `[]`/`{}`).
 const VALUE_ROOM: usize = {
-    let sequence = 2 + FLAT_SEQUENCE_MAX * (SHORT_SEPARATOR_MAX + SCALAR_ROOM);
-    let dict = 2 + LEAF_DICT_MAX * (2 * SHORT_SEPARATOR_MAX + escape::QUOTE_PLAIN_ROOM + SCALAR_ROOM);
+    // Brackets, the closing line, and per item its line or separator and its value.
+    let sequence = 2 + SHORT_SEPARATOR_MAX + FLAT_SEQUENCE_MAX * (SHORT_SEPARATOR_MAX + SCALAR_ROOM);
+    let dict = 2
+        + SHORT_SEPARATOR_MAX
+        + LEAF_DICT_MAX * (2 * SHORT_SEPARATOR_MAX + escape::QUOTE_PLAIN_ROOM + SCALAR_ROOM);
     if sequence > dict {
         sequence
     } else {
@@ -145,7 +148,8 @@ impl Scratch {
             }
         }
         self.separator_lines_end = lines.len();
-        lines.resize(lines.len().max(SHORT_SEPARATOR_MAX), 0);
+        // Blocks are read from the start and from past the item separator (the new line).
+        lines.resize(lines.len().max(SHORT_SEPARATOR_MAX + item_separator.len()), 0);
     }
 }
 
@@ -274,8 +278,8 @@ impl<'a, 'py> Encoder<'a, 'py> {
     }
 
     /// A container inside a container, written at `dst` without a call when it holds no other
-    /// container: an empty exact list, tuple or dict (`[]`, `{}`); in compact output also an
-    /// exact list or tuple of at most [`FLAT_SEQUENCE_MAX`] values [`write_scalar_raw`] takes
+    /// container: an empty exact list, tuple or dict (`[]`, `{}`); with `lines` (see
+    /// [`Self::leaf_lines`]: compact output, or indents short enough) also an exact list or tuple of at most [`FLAT_SEQUENCE_MAX`] values [`write_scalar_raw`] takes
     /// (coordinates, id lists), or an exact dict of at most [`LEAF_DICT_MAX`] plain short
     /// compact-ASCII keys whose values are such scalars or empty containers. Returns its
     /// length; `None` when it does not apply, with nothing to keep: the general path writes
@@ -294,20 +298,21 @@ impl<'a, 'py> Encoder<'a, 'py> {
         obj: *mut ffi::PyObject,
         dst: *mut u8,
         nest: &mut NestProbe,
+        lines: Option<&LeafLines>,
     ) -> Option<usize> {
         if ffi::Py_TYPE(obj) == addr_of_mut!(ffi::PyDict_Type) {
             let used = (*(obj as *mut ffi::PyDictObject)).ma_used as usize;
             if used > 0 {
-                if used > LEAF_DICT_MAX || self.opts.indent.is_some() {
+                if used > LEAF_DICT_MAX {
                     return None;
                 }
-                return self.write_leaf_dict_raw(obj, dst, nest);
+                return self.write_leaf_dict_raw(obj, dst, nest, lines?);
             }
         }
-        self.write_leaf_sequence_raw(obj, dst, nest, 1)
+        self.write_leaf_sequence_raw(obj, dst, nest, lines, 1)
     }
 
-    /// An empty exact list, tuple or dict, or (compact) a flat list or tuple, `levels` below
+    /// An empty exact list, tuple or dict, or a flat list or tuple, `levels` below
     /// the container being written (see [`Self::write_leaf_container_raw`]).
     ///
     /// # Safety
@@ -318,6 +323,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         obj: *mut ffi::PyObject,
         dst: *mut u8,
         nest: &mut NestProbe,
+        lines: Option<&LeafLines>,
         levels: usize,
     ) -> Option<usize> {
         let tp = ffi::Py_TYPE(obj);
@@ -342,23 +348,36 @@ impl<'a, 'py> Encoder<'a, 'py> {
             std::ptr::write_unaligned(dst as *mut [u8; 2], *text);
             return Some(2);
         }
-        let separator = self
-            .compact_item_separator
-            .filter(|_| self.opts.indent.is_none() && levels == 1)?;
+        let lines = lines.filter(|_| levels == 1)?;
         if len > FLAT_SEQUENCE_MAX || !nest.allows(self, levels) {
             return None;
         }
         *dst = b'[';
-        let mut at = 1;
-        for index in 0..len {
-            at += separator.write_between(dst.add(at), index == 0);
-            at += write_scalar_raw(*items.add(index), dst.add(at), SCALAR_ROOM)?;
-        }
+        // One loop per layout (compact: the separator's block stays in registers).
+        let at = match lines {
+            LeafLines::Compact(separator) => write_flat_items(items, len, dst, |at, index| {
+                separator.write_between(at, index == 0)
+            })?,
+            LeafLines::Indented {
+                first,
+                between,
+                close,
+            } => {
+                let at = write_flat_items(items, len, dst, |at, index| {
+                    if index == 0 {
+                        first.write(at)
+                    } else {
+                        between.write(at)
+                    }
+                })?;
+                at + close.write(dst.add(at))
+            }
+        };
         *dst.add(at) = b']';
         Some(at + 1)
     }
 
-    /// A compact-output dict of 1 to [`LEAF_DICT_MAX`] items: see
+    /// A dict of 1 to [`LEAF_DICT_MAX`] items: see
     /// [`Self::write_leaf_container_raw`]. Its items are read into a stack array (borrowed:
     /// nothing runs that could free them), sorted there when asked: no item snapshot, no
     /// reference counts, no marker, no call.
@@ -371,8 +390,8 @@ impl<'a, 'py> Encoder<'a, 'py> {
         obj: *mut ffi::PyObject,
         dst: *mut u8,
         nest: &mut NestProbe,
+        lines: &LeafLines,
     ) -> Option<usize> {
-        let item_separator = self.compact_item_separator?;
         let key_separator = self.short_key_separator?;
         let sort = self.opts.sort_keys;
         let mut entries = [const { MaybeUninit::<LeafEntry>::uninit() }; LEAF_DICT_MAX];
@@ -408,16 +427,54 @@ impl<'a, 'py> Encoder<'a, 'py> {
             return None;
         }
         *dst = b'{';
+        let at = match lines {
+            LeafLines::Compact(separator) => {
+                self.write_leaf_entries(entries, dst, nest, key_separator, |at, index| {
+                    separator.write_between(at, index == 0)
+                })?
+            }
+            LeafLines::Indented {
+                first,
+                between,
+                close,
+            } => {
+                let at = self.write_leaf_entries(entries, dst, nest, key_separator, |at, index| {
+                    if index == 0 {
+                        first.write(at)
+                    } else {
+                        between.write(at)
+                    }
+                })?;
+                at + close.write(dst.add(at))
+            }
+        };
+        *dst.add(at) = b'}';
+        Some(at + 1)
+    }
+
+    /// The entries of a leaf dict after its `{` at `dst`, each after what `before(at, index)`
+    /// writes; returns the offset past the last.
+    ///
+    /// # Safety
+    /// As [`Self::write_leaf_dict_raw`].
+    #[inline(always)]
+    unsafe fn write_leaf_entries(
+        &self,
+        entries: &[LeafEntry],
+        dst: *mut u8,
+        nest: &mut NestProbe,
+        key_separator: ShortSeparator,
+        before: impl Fn(*mut u8, usize) -> usize,
+    ) -> Option<usize> {
         let mut at = 1;
         for (index, entry) in entries.iter().enumerate() {
-            at += item_separator.write_between(dst.add(at), index == 0);
+            at += before(dst.add(at), index);
             at += escape::quote_plain_raw(entry.key, dst.add(at))?;
             at += key_separator.write(dst.add(at));
             at += write_scalar_raw(entry.value, dst.add(at), SCALAR_ROOM)
-                .or_else(|| self.write_leaf_sequence_raw(entry.value, dst.add(at), nest, 2))?;
+                .or_else(|| self.write_leaf_sequence_raw(entry.value, dst.add(at), nest, None, 2))?;
         }
-        *dst.add(at) = b'}';
-        Some(at + 1)
+        Some(at)
     }
 
     /// Whether [`Self::nested`] would enter `levels` more levels now: our cap, then CPython's
@@ -498,6 +555,28 @@ impl<'a, 'py> Encoder<'a, 'py> {
         ShortSeparator::from_block(&self.scratch.separator_lines, end)
     }
 
+    /// What goes around and between the items of a leaf container written by the fast loops
+    /// (its items one level below the current one): compact, only the item separator; with
+    /// `indent`, new lines. `None` past the prepared indents.
+    fn leaf_lines(&self) -> Option<LeafLines> {
+        let Some(indent) = &self.opts.indent else {
+            return self.compact_item_separator.map(LeafLines::Compact);
+        };
+        // "\n" and the indents of the items' level; the closing line has one indent less.
+        let item_line = indent.len().checked_mul(self.indent_level + 1)?.checked_add(1)?;
+        let separator = self.opts.item_separator.len();
+        if separator + item_line > self.scratch.separator_lines_end {
+            return None;
+        }
+        let lines = &self.scratch.separator_lines;
+        let new_lines = lines.get(separator..)?;
+        Some(LeafLines::Indented {
+            first: ShortSeparator::from_block(new_lines, item_line)?,
+            between: ShortSeparator::from_block(lines, separator + item_line)?,
+            close: ShortSeparator::from_block(new_lines, item_line - indent.len())?,
+        })
+    }
+
     /// Past the prepared prefix: written piece by piece.
     #[cold]
     #[inline(never)]
@@ -568,6 +647,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             // The item array and its length are re-read after each value that went through
             // `encode`: only there can `default` have run and changed the list.
             let separator = self.short_item_separator();
+            let leaf_lines = self.leaf_lines();
             // Separators and scalars are written with the output's end in registers; `tail`
             // is committed before anything else touches `out`.
             let mut tail = Tail::of(&mut self.out);
@@ -581,8 +661,9 @@ impl<'a, 'py> Encoder<'a, 'py> {
                     let separator_len = separator.write_between(dst, index == 0);
                     let value_at = dst.add(separator_len);
                     let room = tail.spare() - separator_len;
-                    let written = write_scalar_raw(item, value_at, room)
-                        .or_else(|| self.write_leaf_container_raw(item, value_at, &mut nest));
+                    let written = write_scalar_raw(item, value_at, room).or_else(|| {
+                        self.write_leaf_container_raw(item, value_at, &mut nest, leaf_lines.as_ref())
+                    });
                     if let Some(written) = written {
                         tail.advance(separator_len + written);
                         index += 1;
@@ -868,6 +949,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         // anything else writes to `out`.
         unsafe {
             let room = 2 * SHORT_SEPARATOR_MAX + SCALAR_ROOM + VALUE_ROOM;
+            let leaf_lines = self.leaf_lines();
             let mut tail = Tail::of(&mut self.out);
             let mut nest = NestProbe::default();
             for &Item { key, value, .. } in items {
@@ -890,8 +972,9 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 at += key_len;
                 at += key_separator.write(dst.add(at));
                 first = false;
-                let written = write_scalar_raw(value, dst.add(at), tail.spare() - at)
-                    .or_else(|| self.write_leaf_container_raw(value, dst.add(at), &mut nest));
+                let written = write_scalar_raw(value, dst.add(at), tail.spare() - at).or_else(|| {
+                    self.write_leaf_container_raw(value, dst.add(at), &mut nest, leaf_lines.as_ref())
+                });
                 if let Some(written) = written {
                     tail.advance(at + written);
                     continue;
@@ -1138,6 +1221,27 @@ unsafe fn write_scalar_raw(obj: *mut ffi::PyObject, dst: *mut u8, room: usize) -
     Some(len)
 }
 
+/// The items of a flat list or tuple after its `[` at `dst`, each after what `before(at,
+/// index)` writes; returns the offset past the last.
+///
+/// # Safety
+/// `items` points to `len` live objects; `dst` has room as for
+/// [`Encoder::write_leaf_container_raw`].
+#[inline(always)]
+unsafe fn write_flat_items(
+    items: *mut *mut ffi::PyObject,
+    len: usize,
+    dst: *mut u8,
+    before: impl Fn(*mut u8, usize) -> usize,
+) -> Option<usize> {
+    let mut at = 1;
+    for index in 0..len {
+        at += before(dst.add(at), index);
+        at += write_scalar_raw(*items.add(index), dst.add(at), SCALAR_ROOM)?;
+    }
+    Some(at)
+}
+
 /// An exact compact-ASCII `str` short enough for [`escape::quote_plain_raw`].
 ///
 /// # Safety
@@ -1174,6 +1278,20 @@ unsafe fn is_leaf_value(obj: *mut ffi::PyObject) -> bool {
         return ffi::PyTuple_GET_SIZE(obj) == 0;
     }
     obj == ffi::Py_None() || obj == ffi::Py_True() || obj == ffi::Py_False()
+}
+
+/// How the items of a leaf container are laid out: see [`Encoder::leaf_lines`].
+#[derive(Clone, Copy)]
+enum LeafLines {
+    /// The item separator between items, nothing around them.
+    Compact(ShortSeparator),
+    /// With `indent`: the new line before the first item, the separator and new line before
+    /// each other one, and the new line after the last.
+    Indented {
+        first: ShortSeparator,
+        between: ShortSeparator,
+        close: ShortSeparator,
+    },
 }
 
 /// What [`Encoder::can_nest`] found for the container being written, whose values all sit at
