@@ -136,26 +136,56 @@ pub fn decode_into<T: CodeUnit>(s: &str, dst: &mut [T]) {
     }
 }
 
+/// A short key's first and last (up to) eight bytes as little-endian words, zero-padded
+/// (both the whole key when it is shorter): with the length they are the whole key up to 16
+/// bytes. Read with word loads inside the key (no `memcpy` call for a variable length).
+#[derive(Clone, Copy, PartialEq)]
+pub struct KeyWords {
+    head: u64,
+    tail: u64,
+}
+
+impl KeyWords {
+    #[inline(always)]
+    pub fn of(bytes: &[u8]) -> Self {
+        if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            return KeyWords {
+                head: u64::from_le_bytes(*head),
+                tail: u64::from_le_bytes(*tail),
+            };
+        }
+        let word = short_word(bytes);
+        KeyWords {
+            head: word,
+            tail: word,
+        }
+    }
+}
+
+/// Up to seven bytes as a zero-padded little-endian word, from two overlapping loads (the
+/// overlap holds the same bytes in both).
+#[inline(always)]
+fn short_word(bytes: &[u8]) -> u64 {
+    let len = bytes.len();
+    if let (Some(low), Some(high)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        return u64::from(u32::from_le_bytes(*low)) | u64::from(u32::from_le_bytes(*high)) << (8 * (len - 4));
+    }
+    if let (Some(low), Some(high)) = (bytes.first_chunk::<2>(), bytes.last_chunk::<2>()) {
+        return u64::from(u16::from_le_bytes(*low)) | u64::from(u16::from_le_bytes(*high)) << (8 * (len - 2));
+    }
+    bytes.first().map_or(0, |&byte| u64::from(byte))
+}
+
 /// Hash of a short key, only used to pick a cache set and to skip most mismatching slots (a
-/// hit is verified byte by byte): the length and the first and last (up to) eight bytes.
+/// hit is verified against the whole key): the length and [`KeyWords`].
 /// Multiplication carries every input bit into the top bits only, so the set is taken from
 /// the top ([`set_of`]); the low bits ignore the last bytes (`"138586453"` and
 /// `"138586457"` would share a set).
 #[inline(always)]
-pub fn key_hash(bytes: &[u8]) -> u64 {
+pub fn key_hash(len: usize, words: KeyWords) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let len = bytes.len();
-    let mut head = [0u8; 8];
-    let mut tail = [0u8; 8];
-    let n = len.min(8);
-    if let (Some(h), Some(src)) = (head.get_mut(..n), bytes.get(..n)) {
-        h.copy_from_slice(src);
-    }
-    if let (Some(t), Some(src)) = (tail.get_mut(..n), bytes.get(len - n..)) {
-        t.copy_from_slice(src);
-    }
-    let h = (u64::from_le_bytes(head) ^ (len as u64)).wrapping_mul(K);
-    (h.rotate_left(31) ^ u64::from_le_bytes(tail)).wrapping_mul(K)
+    let h = (words.head ^ (len as u64)).wrapping_mul(K);
+    (h.rotate_left(31) ^ words.tail).wrapping_mul(K)
 }
 
 /// Index of the first slot of the set for `hash`.
@@ -167,9 +197,24 @@ fn set_of(hash: u64) -> usize {
 struct Slot {
     hash: u64,
     len: usize,
+    words: KeyWords,
     /// A strong reference, or NULL for an empty slot.
     obj: *mut ffi::PyObject,
     bytes: [u8; MAX_CACHED_KEY_LEN],
+}
+
+impl Slot {
+    /// Whether this slot holds `bytes` (`len`, `words` and `hash` are theirs). Up to 16 bytes
+    /// the words are the whole key; past that the middle is compared too.
+    #[inline(always)]
+    fn holds(&self, hash: u64, words: KeyWords, bytes: &[u8]) -> bool {
+        let len = bytes.len();
+        self.hash == hash
+            && self.len == len
+            && self.words == words
+            && !self.obj.is_null()
+            && (len <= 16 || self.bytes.get(8..len - 8) == bytes.get(8..len - 8))
+    }
 }
 
 pub struct KeyCache {
@@ -187,6 +232,7 @@ impl KeyCache {
             .map(|_| Slot {
                 hash: 0,
                 len: 0,
+                words: KeyWords { head: 0, tail: 0 },
                 bytes: [0; MAX_CACHED_KEY_LEN],
                 obj: ptr::null_mut(),
             })
@@ -203,17 +249,14 @@ impl KeyCache {
     pub unsafe fn get(&mut self, s: &str) -> *mut ffi::PyObject {
         let bytes = s.as_bytes();
         let len = bytes.len();
-        let hash = key_hash(bytes);
+        let words = KeyWords::of(bytes);
+        let hash = key_hash(len, words);
         let first = set_of(hash);
         let Some([newer, older]) = self.slots.get_mut(first..first + 2) else {
             return unsafe { new_str(s) };
         };
         for slot in [&*newer, &*older] {
-            if slot.hash == hash
-                && slot.len == len
-                && !slot.obj.is_null()
-                && slot.bytes.get(..len) == Some(bytes)
-            {
+            if slot.holds(hash, words, bytes) {
                 unsafe { ffi::Py_INCREF(slot.obj) };
                 return slot.obj;
             }
@@ -227,6 +270,7 @@ impl KeyCache {
         std::mem::swap(newer, older);
         newer.hash = hash;
         newer.len = len;
+        newer.words = words;
         if let Some(dst) = newer.bytes.get_mut(..len) {
             dst.copy_from_slice(bytes);
         }
@@ -298,17 +342,36 @@ mod tests {
         }
     }
 
+    /// The word loads against the definition: the first and last min(len, 8) bytes,
+    /// zero-padded, at every length up to 20.
+    #[test]
+    fn key_words_are_the_padded_ends() {
+        let text: Vec<u8> = (1..=20u8).map(|i| i.wrapping_mul(37) | 0x80).collect();
+        for len in 0..=text.len() {
+            let key = &text[..len];
+            let n = len.min(8);
+            let mut head = [0u8; 8];
+            let mut tail = [0u8; 8];
+            head[..n].copy_from_slice(&key[..n]);
+            tail[..n].copy_from_slice(&key[len - n..]);
+            let words = KeyWords::of(key);
+            assert_eq!(words.head, u64::from_le_bytes(head), "len {len}");
+            assert_eq!(words.tail, u64::from_le_bytes(tail), "len {len}");
+        }
+    }
+
     #[test]
     fn hash_depends_on_ends_and_length() {
         let base = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        let h = key_hash(base);
+        let hash = |bytes: &[u8]| key_hash(bytes.len(), KeyWords::of(bytes));
+        let h = hash(base);
         for i in (0..8).chain(base.len() - 8..base.len()) {
             let mut changed = *base;
             changed[i] ^= 1;
-            assert_ne!(key_hash(&changed), h, "byte {i}");
+            assert_ne!(hash(&changed), h, "byte {i}");
         }
-        assert_ne!(key_hash(b"a"), key_hash(b"a\0"));
-        assert_ne!(key_hash(b""), key_hash(b"\0"));
+        assert_ne!(hash(b"a"), hash(b"a\0"));
+        assert_ne!(hash(b""), hash(b"\0"));
     }
 
     /// Keys that differ only in their last bytes (citm_catalog.json's numeric ids) spread
@@ -316,7 +379,10 @@ mod tests {
     #[test]
     fn sets_depend_on_the_last_bytes() {
         let sets: std::collections::HashSet<usize> = (0..1000)
-            .map(|i| set_of(key_hash(format!("138586{i:03}").as_bytes())))
+            .map(|i| {
+                let key = format!("138586{i:03}");
+                set_of(key_hash(key.len(), KeyWords::of(key.as_bytes())))
+            })
             .collect();
         assert!(sets.len() > 550, "{} sets", sets.len());
     }
