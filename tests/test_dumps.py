@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import enum
+import itertools
 import json
 import math
 import random
@@ -526,6 +527,18 @@ def test_leaf_dicts(capture, opts):
     for leaf in leaves:
         check_value(capture, [leaf, leaf], **opts)
         check_value(capture, {"outer": leaf}, **opts)
+
+
+def test_leaf_dicts_sorted_from_every_order(capture):
+    """Small dicts are sorted in line (compare-and-swap for two or three keys, the library
+    sort above): every insertion order of two to five keys, ties on the 8-byte prefix
+    included, gives json's order."""
+    keys = ["b", "a", "abcdefgh2", "abcdefgh1", "c"]
+    for size in range(2, 6):
+        for order in itertools.permutations(keys[:size]):
+            leaf = {key: i for i, key in enumerate(order)}
+            for opts in ({}, {"indent": 2}):
+                check_value(capture, [leaf], sort_keys=True, separators=(",", ":"), **opts)
 
 
 INDENTS: list[Any] = [0, 1, 2, 3, "\t", " " * 10, " " * 15, " " * 16, " " * 31, " " * 32]

@@ -11,6 +11,8 @@ use std::sync::Mutex;
 
 use pyo3::ffi;
 
+use crate::writer::short_word_le;
+
 /// Keys longer than this (in UTF-8 bytes) are never cached.
 pub const MAX_CACHED_KEY_LEN: usize = 64;
 /// log2 of the number of sets; each set has two slots.
@@ -154,26 +156,12 @@ impl KeyWords {
                 tail: u64::from_le_bytes(*tail),
             };
         }
-        let word = short_word(bytes);
+        let word = short_word_le(bytes);
         KeyWords {
             head: word,
             tail: word,
         }
     }
-}
-
-/// Up to seven bytes as a zero-padded little-endian word, from two overlapping loads (the
-/// overlap holds the same bytes in both).
-#[inline(always)]
-fn short_word(bytes: &[u8]) -> u64 {
-    let len = bytes.len();
-    if let (Some(low), Some(high)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
-        return u64::from(u32::from_le_bytes(*low)) | u64::from(u32::from_le_bytes(*high)) << (8 * (len - 4));
-    }
-    if let (Some(low), Some(high)) = (bytes.first_chunk::<2>(), bytes.last_chunk::<2>()) {
-        return u64::from(u16::from_le_bytes(*low)) | u64::from(u16::from_le_bytes(*high)) << (8 * (len - 2));
-    }
-    bytes.first().map_or(0, |&byte| u64::from(byte))
 }
 
 /// Hash of a short key, only used to pick a cache set and to skip most mismatching slots (a

@@ -421,7 +421,9 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 entry.prefix = string::sort_prefix(entry.key);
             }
             // Keys are unique: an unstable sort gives json's order.
-            entries.sort_unstable_by(|a, b| a.prefix.cmp(&b.prefix).then_with(|| a.key.cmp(b.key)));
+            sort_few(entries, |a, b| {
+                a.prefix.cmp(&b.prefix).then_with(|| a.key.cmp(b.key))
+            });
         }
         if !nest.allows(self, 1) {
             return None;
@@ -1219,6 +1221,29 @@ unsafe fn write_scalar_raw(obj: *mut ffi::PyObject, dst: *mut u8, room: usize) -
     };
     std::ptr::write_unaligned(dst as *mut [u8; 8], word);
     Some(len)
+}
+
+/// Sorts a handful of items in line: two or three with compare-and-swap steps (most leaf
+/// dicts; the library sort is an out-of-line call there), more with the library's sort.
+#[inline(always)]
+fn sort_few<T>(items: &mut [T], order: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    let swap_if_greater = |items: &mut [T], i: usize, j: usize| {
+        if let (Some(a), Some(b)) = (items.get(i), items.get(j)) {
+            if order(a, b) == std::cmp::Ordering::Greater {
+                items.swap(i, j);
+            }
+        }
+    };
+    match items.len() {
+        0 | 1 => {}
+        2 => swap_if_greater(items, 0, 1),
+        3 => {
+            swap_if_greater(items, 0, 1);
+            swap_if_greater(items, 1, 2);
+            swap_if_greater(items, 0, 1);
+        }
+        _ => items.sort_unstable_by(order),
+    }
 }
 
 /// The items of a flat list or tuple after its `[` at `dst`, each after what `before(at,

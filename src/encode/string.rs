@@ -186,9 +186,8 @@ pub fn sort_prefix(bytes: &[u8]) -> u64 {
     if let Some(head) = bytes.first_chunk::<8>() {
         return u64::from_be_bytes(*head);
     }
-    // Shorter than 8: the bytes high, then zero padding (a shift of 64 only for the empty key).
-    let word = bytes.iter().fold(0u64, |word, &byte| word << 8 | u64::from(byte));
-    word.checked_shl(8 * (8 - bytes.len() as u32)).unwrap_or(0)
+    // Shorter than 8: the padded little-endian word, byte-swapped (the bytes high, in order).
+    crate::writer::short_word_le(bytes).swap_bytes()
 }
 
 fn code_points<'a>(units: &'a Units<'a>) -> Box<dyn Iterator<Item = u32> + 'a> {
@@ -223,6 +222,12 @@ mod tests {
                     keys.push(key);
                 }
             }
+        }
+        for key in &keys {
+            let mut padded = [0u8; 8];
+            let n = key.len().min(8);
+            padded[..n].copy_from_slice(&key[..n]);
+            assert_eq!(sort_prefix(key), u64::from_be_bytes(padded), "{key:?}");
         }
         for a in &keys {
             for b in &keys {

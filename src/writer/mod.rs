@@ -203,6 +203,21 @@ pub fn write_separator(out: &mut Vec<u8>, separator: &[u8]) {
     }
 }
 
+/// Up to seven bytes as a zero-padded little-endian word (the first byte lowest), from two
+/// overlapping loads inside the slice (the overlap holds the same bytes in both): no loop
+/// and no `memcpy` call for a variable length.
+#[inline(always)]
+pub fn short_word_le(bytes: &[u8]) -> u64 {
+    let len = bytes.len();
+    if let (Some(low), Some(high)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        return u64::from(u32::from_le_bytes(*low)) | u64::from(u32::from_le_bytes(*high)) << (8 * (len - 4));
+    }
+    if let (Some(low), Some(high)) = (bytes.first_chunk::<2>(), bytes.last_chunk::<2>()) {
+        return u64::from(u16::from_le_bytes(*low)) | u64::from(u16::from_le_bytes(*high)) << (8 * (len - 2));
+    }
+    bytes.first().map_or(0, |&byte| u64::from(byte))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
