@@ -16,6 +16,8 @@
 //! anything else (more digits, huge exponents, the rare undecided product) goes to Rust's
 //! correctly rounded `str::parse::<f64>`.
 
+use super::pow5_table::{LARGEST_POWER_OF_FIVE, POWERS_OF_FIVE, SMALLEST_POWER_OF_FIVE};
+
 /// A classified number. Big integers are left as text (the caller hands the digits to
 /// `PyLong_FromString`, which also enforces Python's int-string digit limit).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,8 +32,6 @@ pub enum Number {
 
 /// Most integer digits accumulated exactly in a `u64` and returned as `Number::Int`.
 const MAX_SMALL_INT_DIGITS: usize = 18;
-
-use super::pow5_table::{LARGEST_POWER_OF_FIVE, POWERS_OF_FIVE, SMALLEST_POWER_OF_FIVE};
 
 /// Exact powers of ten representable in an `f64` (10^0 ..= 10^22).
 const POW10: [f64; 23] = [

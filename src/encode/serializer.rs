@@ -279,8 +279,9 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     /// A container inside a container, written at `dst` without a call when it holds no other
     /// container: an empty exact list, tuple or dict (`[]`, `{}`); with `lines` (see
-    /// [`Self::leaf_lines`]: compact output, or indents short enough) also an exact list or tuple of at most [`FLAT_SEQUENCE_MAX`] values [`write_scalar_raw`] takes
-    /// (coordinates, id lists), or an exact dict of at most [`LEAF_DICT_MAX`] plain short
+    /// [`Self::leaf_lines`]: compact output, or indents short enough) also an exact list or
+    /// tuple of at most [`FLAT_SEQUENCE_MAX`] values [`write_scalar_raw`] takes (coordinates,
+    /// id lists), or an exact dict of at most [`LEAF_DICT_MAX`] plain short
     /// compact-ASCII keys whose values are such scalars or empty containers. Returns its
     /// length; `None` when it does not apply, with nothing to keep: the general path writes
     /// it (or raises).
