@@ -354,26 +354,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             return None;
         }
         *dst = b'[';
-        // One loop per layout (compact: the separator's block stays in registers).
-        let at = match lines {
-            LeafLines::Compact(separator) => write_flat_items(items, len, dst, |at, index| {
-                separator.write_between(at, index == 0)
-            })?,
-            LeafLines::Indented {
-                first,
-                between,
-                close,
-            } => {
-                let at = write_flat_items(items, len, dst, |at, index| {
-                    if index == 0 {
-                        first.write(at)
-                    } else {
-                        between.write(at)
-                    }
-                })?;
-                at + close.write(dst.add(at))
-            }
-        };
+        let at = lines.write(dst, FlatItems { items, len, dst })?;
         *dst.add(at) = b']';
         Some(at + 1)
     }
@@ -430,54 +411,16 @@ impl<'a, 'py> Encoder<'a, 'py> {
             return None;
         }
         *dst = b'{';
-        let at = match lines {
-            LeafLines::Compact(separator) => {
-                self.write_leaf_entries(entries, dst, nest, key_separator, |at, index| {
-                    separator.write_between(at, index == 0)
-                })?
-            }
-            LeafLines::Indented {
-                first,
-                between,
-                close,
-            } => {
-                let at = self.write_leaf_entries(entries, dst, nest, key_separator, |at, index| {
-                    if index == 0 {
-                        first.write(at)
-                    } else {
-                        between.write(at)
-                    }
-                })?;
-                at + close.write(dst.add(at))
-            }
+        let body = LeafEntries {
+            encoder: self,
+            entries,
+            dst,
+            nest,
+            key_separator,
         };
+        let at = lines.write(dst, body)?;
         *dst.add(at) = b'}';
         Some(at + 1)
-    }
-
-    /// The entries of a leaf dict after its `{` at `dst`, each after what `before(at, index)`
-    /// writes; returns the offset past the last.
-    ///
-    /// # Safety
-    /// As [`Self::write_leaf_dict_raw`].
-    #[inline(always)]
-    unsafe fn write_leaf_entries(
-        &self,
-        entries: &[LeafEntry],
-        dst: *mut u8,
-        nest: &mut NestProbe,
-        key_separator: ShortSeparator,
-        before: impl Fn(*mut u8, usize) -> usize,
-    ) -> Option<usize> {
-        let mut at = 1;
-        for (index, entry) in entries.iter().enumerate() {
-            at += before(dst.add(at), index);
-            at += escape::quote_plain_raw(entry.key, dst.add(at))?;
-            at += key_separator.write(dst.add(at));
-            at += write_scalar_raw(entry.value, dst.add(at), SCALAR_ROOM)
-                .or_else(|| self.write_leaf_sequence_raw(entry.value, dst.add(at), nest, None, 2))?;
-        }
-        Some(at)
     }
 
     /// Whether [`Self::nested`] would enter `levels` more levels now: our cap, then CPython's
@@ -1247,27 +1190,6 @@ fn sort_few<T>(items: &mut [T], order: impl Fn(&T, &T) -> std::cmp::Ordering) {
     }
 }
 
-/// The items of a flat list or tuple after its `[` at `dst`, each after what `before(at,
-/// index)` writes; returns the offset past the last.
-///
-/// # Safety
-/// `items` points to `len` live objects; `dst` has room as for
-/// [`Encoder::write_leaf_container_raw`].
-#[inline(always)]
-unsafe fn write_flat_items(
-    items: *mut *mut ffi::PyObject,
-    len: usize,
-    dst: *mut u8,
-    before: impl Fn(*mut u8, usize) -> usize,
-) -> Option<usize> {
-    let mut at = 1;
-    for index in 0..len {
-        at += before(dst.add(at), index);
-        at += write_scalar_raw(*items.add(index), dst.add(at), SCALAR_ROOM)?;
-    }
-    Some(at)
-}
-
 /// An exact compact-ASCII `str` short enough for [`escape::quote_plain_raw`].
 ///
 /// # Safety
@@ -1318,6 +1240,90 @@ enum LeafLines {
         between: ShortSeparator,
         close: ShortSeparator,
     },
+}
+
+impl LeafLines {
+    /// Writes `body` at `dst` (past the opening bracket at offset 0) laid out with these
+    /// lines; returns the offset past the last item or the closing line. One loop per layout:
+    /// compact, the separator's block stays in registers.
+    ///
+    /// # Safety
+    /// As [`Encoder::write_leaf_container_raw`].
+    #[inline(always)]
+    unsafe fn write(&self, dst: *mut u8, mut body: impl LeafBody) -> Option<usize> {
+        match self {
+            LeafLines::Compact(separator) => body.write(|at, index| separator.write_between(at, index == 0)),
+            LeafLines::Indented {
+                first,
+                between,
+                close,
+            } => {
+                let at = body.write(|at, index| {
+                    if index == 0 {
+                        first.write(at)
+                    } else {
+                        between.write(at)
+                    }
+                })?;
+                Some(at + close.write(dst.add(at)))
+            }
+        }
+    }
+}
+
+/// The items of a leaf container, written from offset 1 of its output, each after what
+/// `before(at, index)` writes at `at`; returns the offset past the last (`None`: an item
+/// does not fit the fast path, nothing to keep).
+trait LeafBody {
+    /// # Safety
+    /// As [`Encoder::write_leaf_container_raw`].
+    unsafe fn write(&mut self, before: impl Fn(*mut u8, usize) -> usize) -> Option<usize>;
+}
+
+/// A flat list's or tuple's `len` items.
+struct FlatItems {
+    items: *mut *mut ffi::PyObject,
+    len: usize,
+    dst: *mut u8,
+}
+
+impl LeafBody for FlatItems {
+    #[inline(always)]
+    unsafe fn write(&mut self, before: impl Fn(*mut u8, usize) -> usize) -> Option<usize> {
+        let dst = self.dst;
+        let mut at = 1;
+        for index in 0..self.len {
+            at += before(dst.add(at), index);
+            at += write_scalar_raw(*self.items.add(index), dst.add(at), SCALAR_ROOM)?;
+        }
+        Some(at)
+    }
+}
+
+/// A leaf dict's entries, in output order.
+struct LeafEntries<'e, 'x, 'a, 'py> {
+    encoder: &'x Encoder<'a, 'py>,
+    entries: &'e [LeafEntry<'e>],
+    dst: *mut u8,
+    nest: &'x mut NestProbe,
+    key_separator: ShortSeparator,
+}
+
+impl LeafBody for LeafEntries<'_, '_, '_, '_> {
+    #[inline(always)]
+    unsafe fn write(&mut self, before: impl Fn(*mut u8, usize) -> usize) -> Option<usize> {
+        let dst = self.dst;
+        let mut at = 1;
+        for (index, entry) in self.entries.iter().enumerate() {
+            at += before(dst.add(at), index);
+            at += escape::quote_plain_raw(entry.key, dst.add(at))?;
+            at += self.key_separator.write(dst.add(at));
+            at += write_scalar_raw(entry.value, dst.add(at), SCALAR_ROOM).or_else(|| {
+                (self.encoder).write_leaf_sequence_raw(entry.value, dst.add(at), self.nest, None, 2)
+            })?;
+        }
+        Some(at)
+    }
 }
 
 /// What [`Encoder::can_nest`] found for the container being written, whose values all sit at
