@@ -99,29 +99,7 @@ pub fn scan_number(input: &[u8], start: usize) -> Option<(Number, usize)> {
     // Exponent.
     let mut exp_value: i64 = 0;
     if matches!(input.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        let mut exp_neg = false;
-        match input.get(i) {
-            Some(b'-') => {
-                exp_neg = true;
-                i += 1;
-            }
-            Some(b'+') => i += 1,
-            _ => {}
-        }
-        let exp_start = i;
-        while let Some(d) = digit_at(input, i) {
-            if exp_value < 100_000 {
-                exp_value = exp_value * 10 + i64::from(d);
-            }
-            i += 1;
-        }
-        if i == exp_start {
-            return None;
-        }
-        if exp_neg {
-            exp_value = -exp_value;
-        }
+        (exp_value, i, _) = scan_exponent(input, i + 1)?;
         is_float = true;
     }
 
@@ -172,34 +150,36 @@ fn quick_float(input: &[u8], mut i: usize, mut mantissa: u64, int_digits: usize)
     }
     let mut exponent: i64 = 0;
     if matches!(input.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        let negative = match input.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let start = i;
-        while let Some(d) = digit_at(input, i) {
-            if i - start == 3 {
-                return None;
-            }
-            exponent = exponent * 10 + i64::from(d);
-            i += 1;
-        }
-        if i == start {
+        let digits;
+        (exponent, i, digits) = scan_exponent(input, i + 1)?;
+        if digits > 3 {
             return None;
-        }
-        if negative {
-            exponent = -exponent;
         }
     }
     Some((decimal_to_f64(mantissa, exponent - frac_digits as i64)?, i))
+}
+
+/// The exponent whose sign or first digit is at `input[i]` (just past the `e`): its value,
+/// capped at 100,000 in magnitude (past that every float is 0 or infinite), the index past
+/// it and its number of digits; `None` without a digit.
+#[inline(always)]
+fn scan_exponent(input: &[u8], mut i: usize) -> Option<(i64, usize, usize)> {
+    let negative = input.get(i) == Some(&b'-');
+    if negative || input.get(i) == Some(&b'+') {
+        i += 1;
+    }
+    let start = i;
+    let mut value: i64 = 0;
+    while let Some(d) = digit_at(input, i) {
+        if value < 100_000 {
+            value = value * 10 + i64::from(d);
+        }
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    Some((if negative { -value } else { value }, i, i - start))
 }
 
 /// `10^n` for the digit counts of one [`digit_run`].
