@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use pyo3::ffi;
 
-use crate::writer::short_word_le;
+use crate::writer::{copy_small, short_word_le};
 
 /// Keys longer than this (in UTF-8 bytes) are never cached.
 pub const MAX_CACHED_KEY_LEN: usize = 64;
@@ -32,7 +32,16 @@ pub unsafe fn new_str(s: &str) -> *mut ffi::PyObject {
         // (`PyUnicode_New` writes the terminating NUL itself).
         let obj = unsafe { ffi::PyUnicode_New(len as ffi::Py_ssize_t, 127) };
         if !obj.is_null() && len > 0 {
-            unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), ffi::PyUnicode_DATA(obj).cast::<u8>(), len) };
+            // SAFETY: a new compact ASCII str has room for `len` bytes (and its NUL).
+            unsafe {
+                let data = ffi::PyUnicode_DATA(obj).cast::<u8>();
+                // Keys and most values are short: no `memcpy` call for them.
+                if len <= 32 {
+                    copy_small(bytes.as_ptr(), data, len);
+                } else {
+                    ptr::copy_nonoverlapping(bytes.as_ptr(), data, len);
+                }
+            }
         }
         obj
     } else {
