@@ -507,6 +507,15 @@ def test_deep_nesting_with_raised_limit():
         sys.setrecursionlimit(old)
 
 
+def test_ascii_strings_of_every_short_length():
+    """Strings up to 32 bytes are copied in line (two overlapping windows per width), longer
+    ones by memcpy: every length around those widths, as values and as keys."""
+    texts = ["".join(chr(33 + (i * 7 + n) % 90) for i in range(n)) for n in range(70)]
+    doc = json.dumps([texts, {t: t for t in texts}])
+    check(doc)
+    check(doc.encode())
+
+
 def test_key_cache_is_correct():
     # Many more keys than slots, ids that differ in their last bytes, equal heads and tails.
     keys = [f"key{i}" for i in range(5000)] + [f"138586{i:03}" for i in range(1000)]
