@@ -485,6 +485,34 @@ def test_recursion_boundary_matches_json():
         assert abs(max_depth(native.loads, make) - max_depth(json.loads, make)) <= 2
 
 
+def test_recursion_levels_are_all_given_back():
+    """The recursion check is entered per new deepest level and left when decoding ends
+    (successfully or not): after many documents that go deep, come back and go deep again,
+    and many that fail half-way, the deepest document json accepts is still accepted."""
+
+    def max_depth(f, make):
+        lo, hi = 1, 5000
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            try:
+                f(make(mid))
+                lo = mid
+            except RecursionError:
+                hi = mid - 1
+        return lo
+
+    def make(d):
+        return "[" * d + "]" * d
+
+    before = max_depth(native.loads, make)
+    zigzag = "[" + ",".join(["[[[[[[]]]]]]", "[[]]"] * 50) + "]"
+    for _ in range(2000):
+        assert native.loads(zigzag) == json.loads(zigzag)
+        with pytest.raises(json.JSONDecodeError):
+            native.loads("[[[[[[[[1,]]]]]]]]")
+    assert max_depth(native.loads, make) == before
+
+
 def test_moderate_nesting():
     for depth in (10, 100, 300):
         check("[" * depth + "]" * depth)
