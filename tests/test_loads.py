@@ -7,6 +7,7 @@ import math
 import os
 import pathlib
 import sys
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -466,23 +467,26 @@ def test_deep_nesting_raises_recursion_error():
             native.loads(doc.encode())
 
 
-def test_recursion_boundary_matches_json():
-    def max_depth(f, make):
-        lo, hi = 1, 5000
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            try:
-                f(make(mid))
-                lo = mid
-            except RecursionError:
-                hi = mid - 1
-        return lo
+def max_accepted_depth(loads: Callable, make: Callable) -> int:
+    """The deepest document `make(depth)` that `loads` accepts without RecursionError."""
+    lo, hi = 1, 5000
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        try:
+            loads(make(mid))
+            lo = mid
+        except RecursionError:
+            hi = mid - 1
+    return lo
 
+
+def test_recursion_boundary_matches_json():
     # CPython 3.11 counts a call towards the recursion limit or not depending on how the call
     # site was specialised, so even json.loads's own limit moves by a level or so between
     # call sites: compare with a tolerance.
     for make in (lambda d: "[" * d + "]" * d, lambda d: '{"a":' * d + "0" + "}" * d):
-        assert abs(max_depth(native.loads, make) - max_depth(json.loads, make)) <= 2
+        ours, theirs = max_accepted_depth(native.loads, make), max_accepted_depth(json.loads, make)
+        assert abs(ours - theirs) <= 2
 
 
 def test_recursion_levels_are_all_given_back():
@@ -490,27 +494,16 @@ def test_recursion_levels_are_all_given_back():
     (successfully or not): after many documents that go deep, come back and go deep again,
     and many that fail half-way, the deepest document json accepts is still accepted."""
 
-    def max_depth(f, make):
-        lo, hi = 1, 5000
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            try:
-                f(make(mid))
-                lo = mid
-            except RecursionError:
-                hi = mid - 1
-        return lo
-
     def make(d):
         return "[" * d + "]" * d
 
-    before = max_depth(native.loads, make)
+    before = max_accepted_depth(native.loads, make)
     zigzag = "[" + ",".join(["[[[[[[]]]]]]", "[[]]"] * 50) + "]"
     for _ in range(2000):
         assert native.loads(zigzag) == json.loads(zigzag)
         with pytest.raises(json.JSONDecodeError):
             native.loads("[[[[[[[[1,]]]]]]]]")
-    assert max_depth(native.loads, make) == before
+    assert max_accepted_depth(native.loads, make) == before
 
 
 def test_moderate_nesting():
