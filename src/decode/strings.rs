@@ -173,8 +173,8 @@ impl KeyWords {
     }
 }
 
-/// Hash of a short key, only used to pick a cache set and to skip most mismatching slots (a
-/// hit is verified against the whole key): the length and [`KeyWords`].
+/// Hash of a short key, only used to pick a cache set (a hit is verified against the whole
+/// key): the length and [`KeyWords`].
 /// Multiplication carries every input bit into the top bits only, so the set is taken from
 /// the top ([`set_of`]); the low bits ignore the last bytes (`"138586453"` and
 /// `"138586457"` would share a set).
@@ -191,8 +191,8 @@ fn set_of(hash: u64) -> usize {
     ((hash >> (64 - SET_BITS)) as usize) * 2
 }
 
+/// A cached key. Its hash is not kept: it follows from `len` and `words`, which are compared.
 struct Slot {
-    hash: u64,
     len: usize,
     words: KeyWords,
     /// A strong reference, or NULL for an empty slot.
@@ -201,13 +201,12 @@ struct Slot {
 }
 
 impl Slot {
-    /// Whether this slot holds `bytes` (`len`, `words` and `hash` are theirs). Up to 16 bytes
-    /// the words are the whole key; past that the middle is compared too.
+    /// Whether this slot holds `bytes` (whose [`KeyWords`] are `words`). Up to 16 bytes the
+    /// words are the whole key; past that the middle is compared too.
     #[inline(always)]
-    fn holds(&self, hash: u64, words: KeyWords, bytes: &[u8]) -> bool {
+    fn holds(&self, words: KeyWords, bytes: &[u8]) -> bool {
         let len = bytes.len();
-        self.hash == hash
-            && self.len == len
+        self.len == len
             && self.words == words
             && !self.obj.is_null()
             && (len <= 16 || self.bytes.get(8..len - 8) == bytes.get(8..len - 8))
@@ -227,7 +226,6 @@ impl KeyCache {
     fn new() -> Self {
         let slots = (0..SLOTS)
             .map(|_| Slot {
-                hash: 0,
                 len: 0,
                 words: KeyWords { head: 0, tail: 0 },
                 bytes: [0; MAX_CACHED_KEY_LEN],
@@ -247,13 +245,12 @@ impl KeyCache {
         let bytes = s.as_bytes();
         let len = bytes.len();
         let words = KeyWords::of(bytes);
-        let hash = key_hash(len, words);
-        let first = set_of(hash);
+        let first = set_of(key_hash(len, words));
         let Some([newer, older]) = self.slots.get_mut(first..first + 2) else {
             return unsafe { new_str(s) };
         };
         for slot in [&*newer, &*older] {
-            if slot.holds(hash, words, bytes) {
+            if slot.holds(words, bytes) {
                 unsafe { ffi::Py_INCREF(slot.obj) };
                 return slot.obj;
             }
@@ -265,7 +262,6 @@ impl KeyCache {
         // The older entry leaves, the newer one ages, the new key comes in.
         let evicted = std::mem::replace(&mut older.obj, ptr::null_mut());
         std::mem::swap(newer, older);
-        newer.hash = hash;
         newer.len = len;
         newer.words = words;
         if let Some(dst) = newer.bytes.get_mut(..len) {

@@ -792,7 +792,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 .then_with(|| string::ascii_bytes(a.key).cmp(string::ascii_bytes(b.key)))
         };
         if !(sort_cache::MIN_KEYS..=sort_cache::MAX_KEYS).contains(&items.len()) {
-            items.sort_unstable_by(by_key);
+            sort_few(items, by_key);
             return;
         }
         let hash = sort_cache::shape_hash(items.iter().map(|item| item.key));
@@ -1167,7 +1167,7 @@ unsafe fn write_scalar_raw(obj: *mut ffi::PyObject, dst: *mut u8, room: usize) -
     Some(len)
 }
 
-/// Sorts a handful of items in line: two or three with compare-and-swap steps (most leaf
+/// Sorts items, a handful in line: two or three with compare-and-swap steps (most small
 /// dicts; the library sort is an out-of-line call there), more with the library's sort.
 #[inline(always)]
 fn sort_few<T>(items: &mut [T], order: impl Fn(&T, &T) -> std::cmp::Ordering) {

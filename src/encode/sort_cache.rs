@@ -67,7 +67,7 @@ pub enum Lookup<'a> {
     Order(&'a [u8]),
     /// Second sighting: sort, then [`SortCache::record`].
     Record,
-    /// First sighting (now remembered), or a size the cache does not take: just sort.
+    /// First sighting (now remembered): just sort.
     Sort,
 }
 
@@ -77,15 +77,13 @@ impl SortCache {
         self.slots.get_mut((hash as usize) % len.max(1))
     }
 
-    /// Looks up the shape `keys` (in the dict's order) with hash `hash`.
+    /// Looks up the shape `keys` (in the dict's order) with hash `hash`. The caller only asks
+    /// for [`MIN_KEYS`] to [`MAX_KEYS`] keys (a longer shape could not be recorded anyway).
     pub fn lookup(
         &mut self,
         hash: u64,
         keys: impl ExactSizeIterator<Item = *mut ffi::PyObject>,
     ) -> Lookup<'_> {
-        if !(MIN_KEYS..=MAX_KEYS).contains(&keys.len()) {
-            return Lookup::Sort;
-        }
         let Some(slot) = self.slot(hash) else {
             return Lookup::Sort;
         };
