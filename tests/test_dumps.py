@@ -537,11 +537,26 @@ def test_leaf_dicts_sorted_from_every_order(capture):
     for size in range(2, 6):
         for order in itertools.permutations(keys[:size]):
             leaf = {key: i for i, key in enumerate(order)}
+            nested = {key: [i, [i]] for i, key in enumerate(order)}  # the general path
             for opts in ({}, {"indent": 2}):
-                check_value(capture, [leaf], sort_keys=True, separators=(",", ":"), **opts)
+                for obj in (leaf, nested):
+                    check_value(capture, [obj], sort_keys=True, separators=(",", ":"), **opts)
 
 
-INDENTS: list[Any] = [0, 1, 2, 3, "\t", " " * 10, " " * 15, " " * 16, " " * 31, " " * 32]
+INDENTS: list[Any] = [
+    0,
+    1,
+    2,
+    3,
+    "\t",
+    "é",
+    "\u20ac ",
+    " " * 10,
+    " " * 15,
+    " " * 16,
+    " " * 31,
+    " " * 32,
+]
 SEPARATORS: list[Any] = [None, (",", ": "), ("," * 14, ":" * 14), ("-" * 31, "=")]
 
 
