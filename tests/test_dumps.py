@@ -1205,6 +1205,43 @@ def test_argument_errors_match_json(capture):
         assert got[:2] == want[:2], opts
 
 
+# Outputs past 64 KiB move from the reused buffer into the storage of the bytes object being
+# returned (src/writer/buffer.rs); these cross that line at many offsets.
+SPILL_SIZES = [
+    *range(65_536 - 40, 65_536 + 40, 3),
+    *(2**k + d for k in range(10, 23) for d in (-1, 0, 1)),
+    3_000_000,
+]
+
+
+def test_outputs_around_the_spill_threshold(capture):
+    for size in SPILL_SIZES:
+        # Short values, so that the buffer fills up gradually (one long value is written
+        # with room reserved for all of it, and does not spill), then a few ints to move the
+        # point where the threshold falls.
+        value = [*(["x" * 100] * (size // 103)), *range(size % 103)]
+        for opts in [{}, {"indent": 2, "sort_keys": True}, {"separators": (",", ":")}]:
+            got = _native.dumps(value, **opts)
+            want = expected(value, **opts)
+            assert got == want, (size, opts)
+            # A bytes object in every respect (length, hash, repr), not a resized shell.
+            assert len(got) == len(want) and hash(got) == hash(want), (size, opts)
+            assert sys.getsizeof(got) == sys.getsizeof(want)
+    check_value(capture, {"k": "é" * 40_000, "v": list(range(20_000))}, ensure_ascii=True)
+
+
+def test_failures_after_the_output_spilled(capture):
+    big = ["y" * 1000] * 100
+    for opts in [{}, {"indent": 2}]:
+        check_value(capture, [*big, object()], **opts)
+        check_value(capture, [*big, {"k": [1, float("nan")]}], allow_nan=False, **opts)
+        check_value(capture, [*big, "\ud800", *big], ensure_ascii=False, **opts)
+        # `default` re-enters dumps with a large output while the outer one has spilled.
+        check_value(capture, [*big, object(), *big], default=lambda o: _native.dumps(big).decode())
+    # The buffers are fine afterwards.
+    assert _native.dumps([*big, 1]) == expected([*big, 1])
+
+
 def test_result_is_fresh_bytes():
     a = _native.dumps({"a": [1, 2]})
     b = _native.dumps({"a": [1, 2]})

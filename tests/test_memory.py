@@ -79,6 +79,7 @@ def test_dumps_does_not_leak() -> None:
     cyclic: list[Any] = []
     cyclic.append(cyclic)
     big = "é" * 100_000  # the transcoding and GIL-release paths
+    spilled = ["s" * 1000] * 100  # short values: the output fills the buffer and spills
 
     def bad_default(obj: Any) -> Any:
         raise ValueError("nope")
@@ -95,6 +96,13 @@ def test_dumps_does_not_leak() -> None:
             raises(ValueError, lambda: httpbin_ext.dumps(cyclic)),
             raises(TypeError, lambda: httpbin_ext.dumps({(1,): 1})),
             raises(UnicodeEncodeError, lambda: httpbin_ext.dumps("\ud800", ensure_ascii=False)),
+            # Outputs past 64 KiB, finished in or failing out of a bytes object's storage.
+            lambda: httpbin_ext.dumps([*spilled, PAYLOAD]),
+            raises(TypeError, lambda: httpbin_ext.dumps([*spilled, Unserializable()])),
+            raises(
+                UnicodeEncodeError,
+                lambda: httpbin_ext.dumps([*spilled, "\ud800"], ensure_ascii=False),
+            ),
         ]
     )
 

@@ -6,6 +6,7 @@
 mod dict_entries;
 mod number;
 mod obtype;
+mod output;
 mod serializer;
 mod sort_cache;
 mod string;
@@ -23,7 +24,7 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyString, PyTuple};
 
 use crate::fastcall::{truthy, Signature};
 
-use serializer::{Encoder, Options, Scratch};
+use serializer::{Buffers, Encoder, Options};
 
 /// Output buffers above this size are not kept for reuse.
 const KEEP_BUFFER_BYTES: usize = 4 << 20;
@@ -34,7 +35,7 @@ const KEEP_BUFFER_BYTES: usize = 4 << 20;
 /// string. A static, not a thread-local: no TLS lookup and no moving the buffers in and out.
 struct SharedScratch {
     in_use: AtomicBool,
-    scratch: UnsafeCell<Scratch>,
+    scratch: UnsafeCell<Buffers>,
 }
 
 // SAFETY: `scratch` is only reached through `with_scratch`, which holds the GIL to set
@@ -43,14 +44,14 @@ unsafe impl Sync for SharedScratch {}
 
 static SCRATCH: SharedScratch = SharedScratch {
     in_use: AtomicBool::new(false),
-    scratch: UnsafeCell::new(Scratch::new()),
+    scratch: UnsafeCell::new(Buffers::new()),
 };
 
 /// Runs `work` with the shared buffers when they are free, fresh ones otherwise.
-fn with_scratch<R>(_py: Python<'_>, work: impl FnOnce(&mut Scratch) -> R) -> R {
+fn with_scratch<R>(_py: Python<'_>, work: impl FnOnce(&mut Buffers) -> R) -> R {
     // Check-then-set without a race: both happen with the GIL held.
     if SCRATCH.in_use.load(Ordering::Relaxed) {
-        return work(&mut Scratch::new());
+        return work(&mut Buffers::new());
     }
     SCRATCH.in_use.store(true, Ordering::Relaxed);
     /// Frees the buffers for the next call, even when `work` unwinds.
@@ -68,7 +69,7 @@ fn with_scratch<R>(_py: Python<'_>, work: impl FnOnce(&mut Scratch) -> R) -> R {
     scratch.clear();
     let result = work(scratch);
     if !scratch.worth_keeping(KEEP_BUFFER_BYTES) {
-        *scratch = Scratch::new();
+        *scratch = Buffers::new();
     }
     result
 }
@@ -275,30 +276,22 @@ pub fn dumps_bytes<'py>(
         skipkeys,
         default,
     };
-    with_scratch(py, |scratch| {
-        let mut encoder = Encoder::new(py, &opts, scratch);
+    with_scratch(py, |buffers| {
+        let mut encoder = Encoder::new(py, &opts, buffers);
         let result = encoder.encode(obj.as_ptr());
         let unencodable = encoder.unencodable;
-        let mut out = std::mem::take(&mut encoder.out);
+        let out = &mut buffers.out;
         let bytes = result.and_then(|()| {
             if newline {
                 out.push(b'\n');
             }
             if unencodable {
-                return Err(unencodable_error(py, &out));
+                return Err(unencodable_error(py, out));
             }
-            // SAFETY: pointer/length of a live Vec; PyBytes copies them.
-            unsafe {
-                Bound::from_owned_ptr_or_err(
-                    py,
-                    ffi::PyBytes_FromStringAndSize(out.as_ptr().cast(), out.len() as ffi::Py_ssize_t),
-                )
-                // SAFETY: PyBytes_FromStringAndSize returns a bytes object or NULL (an Err above).
-                .map(|b| b.cast_into_unchecked::<PyBytes>())
-            }
+            output::into_bytes(py, out)
         });
-        // Back for the next call (cleared there).
-        scratch.out = out;
+        // Empty for the next call: a failed call's spilled output is freed now.
+        out.clear();
         bytes
     })
 }

@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use crate::writer::extend_small;
 use crate::writer::float_repr::write_float_repr;
 use crate::writer::int::write_i64;
+use crate::writer::{extend_small, OutBuf};
 
 /// # Safety
 /// `obj` must be a live `int` (or subclass) instance and the GIL held.
 #[inline]
-pub unsafe fn write_int(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
+pub unsafe fn write_int(py: Python<'_>, out: &mut OutBuf, obj: *mut ffi::PyObject) -> PyResult<()> {
     if let Some(value) = small_int(obj) {
         write_i64(out, value);
         return Ok(());
@@ -61,7 +61,7 @@ pub unsafe fn small_int(_obj: *mut ffi::PyObject) -> Option<i64> {
 }
 
 /// Any `int` (subclasses included) through the C API.
-unsafe fn write_int_general(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
+unsafe fn write_int_general(py: Python<'_>, out: &mut OutBuf, obj: *mut ffi::PyObject) -> PyResult<()> {
     let mut overflow: std::os::raw::c_int = 0;
     let value = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
     if overflow == 0 {
@@ -79,7 +79,7 @@ unsafe fn write_int_general(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::Py
 /// (ValueError), exactly as `json` does.
 #[cold]
 #[inline(never)]
-unsafe fn write_big_int(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
+unsafe fn write_big_int(py: Python<'_>, out: &mut OutBuf, obj: *mut ffi::PyObject) -> PyResult<()> {
     let repr = match (*addr_of_mut!(ffi::PyLong_Type)).tp_repr {
         Some(repr) => repr(obj),
         None => ffi::PyObject_Repr(obj),
@@ -93,7 +93,7 @@ unsafe fn write_big_int(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObje
 /// The text `json` writes for a float (`float.__repr__`, or NaN/Infinity/-Infinity);
 /// `false` (nothing written) for an out-of-range value when `allow_nan` is off.
 #[inline]
-pub fn write_float(out: &mut Vec<u8>, value: f64, allow_nan: bool) -> bool {
+pub fn write_float(out: &mut OutBuf, value: f64, allow_nan: bool) -> bool {
     if value.is_finite() {
         write_float_repr(out, value);
         return true;

@@ -21,10 +21,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::obtype::{ob_type, ObType};
-use super::{dict_entries, number, sort_cache, string};
+use super::{dict_entries, number, output, sort_cache, string};
 use crate::gil;
 use crate::writer::{
-    escape, extend_small, float_repr, int, write_separator, ShortSeparator, Tail, SHORT_SEPARATOR_MAX,
+    escape, extend_small, float_repr, int, write_separator, OutBuf, ShortSeparator, Tail, SHORT_SEPARATOR_MAX,
 };
 
 /// Nesting cap whatever `sys.getrecursionlimit()` allows: the Rust stack must never overflow
@@ -53,9 +53,14 @@ struct Item {
 }
 
 /// Buffers kept between calls, so a call allocates nothing after warm-up.
+pub struct Buffers {
+    pub out: OutBuf,
+    pub scratch: Scratch,
+}
+
+/// The encoder's working buffers besides the output.
 #[derive(Default)]
 pub struct Scratch {
-    pub out: Vec<u8>,
     /// Objects on the current path (non-empty containers and `default` inputs): json's
     /// circular-reference markers. Depth is bounded, so a linear scan is cheapest.
     path: Vec<*mut ffi::PyObject>,
@@ -101,27 +106,40 @@ const VALUE_ROOM: usize = {
     }
 };
 
-impl Scratch {
+impl Buffers {
     pub const fn new() -> Self {
-        Scratch {
-            out: Vec::new(),
-            path: Vec::new(),
-            item_pool: Vec::new(),
-            separator_lines: Vec::new(),
-            separator_lines_end: 0,
-            separator_lines_key: (Vec::new(), Vec::new()),
+        Buffers {
+            out: OutBuf::with_spill(&output::BYTES_SPILL),
+            scratch: Scratch::new(),
         }
     }
 
     /// Empties the output and the marker path (the rest is kept as is between calls).
     pub fn clear(&mut self) {
         self.out.clear();
-        self.path.clear();
+        self.scratch.path.clear();
     }
 
     /// `false` when the buffers grew too large to keep for the next call.
     pub fn worth_keeping(&self, keep_bytes: usize) -> bool {
-        self.out.capacity() <= keep_bytes && self.item_pool.iter().all(|items| items.capacity() <= 4096)
+        self.out.capacity() <= keep_bytes
+            && self
+                .scratch
+                .item_pool
+                .iter()
+                .all(|items| items.capacity() <= 4096)
+    }
+}
+
+impl Scratch {
+    pub const fn new() -> Self {
+        Scratch {
+            path: Vec::new(),
+            item_pool: Vec::new(),
+            separator_lines: Vec::new(),
+            separator_lines_end: 0,
+            separator_lines_key: (Vec::new(), Vec::new()),
+        }
     }
 
     /// Builds `separator_lines` for this separator and indent (a no-op when it already is:
@@ -156,9 +174,9 @@ impl Scratch {
 pub struct Encoder<'a, 'py> {
     py: Python<'py>,
     opts: &'a Options<'a, 'py>,
-    /// The output, taken from `scratch` for the call: written through `self`, not through
-    /// the reference (one load less on every write).
-    pub out: Vec<u8>,
+    /// The output. Borrowed, not moved in and out: the hot loops hold its end in locals
+    /// ([`Tail`]), and a move of the buffer costs more per call than the loads it saves.
+    pub out: &'a mut OutBuf,
     scratch: &'a mut Scratch,
     depth: usize,
     indent_level: usize,
@@ -171,14 +189,15 @@ pub struct Encoder<'a, 'py> {
 }
 
 impl<'a, 'py> Encoder<'a, 'py> {
-    pub fn new(py: Python<'py>, opts: &'a Options<'a, 'py>, scratch: &'a mut Scratch) -> Self {
+    pub fn new(py: Python<'py>, opts: &'a Options<'a, 'py>, buffers: &'a mut Buffers) -> Self {
+        let Buffers { out, scratch } = buffers;
         if let Some(indent) = &opts.indent {
             scratch.prepare_separator_lines(&opts.item_separator, indent);
         }
         Encoder {
             py,
             opts,
-            out: std::mem::take(&mut scratch.out),
+            out,
             scratch,
             depth: 0,
             indent_level: 0,
@@ -203,12 +222,12 @@ impl<'a, 'py> Encoder<'a, 'py> {
             match ob_type(obj) {
                 ObType::Str => string::write_str(
                     self.py,
-                    &mut self.out,
+                    self.out,
                     obj,
                     self.opts.ensure_ascii,
                     &mut self.unencodable,
                 ),
-                ObType::Int => number::write_int(self.py, &mut self.out, obj),
+                ObType::Int => number::write_int(self.py, self.out, obj),
                 ObType::Float => self.write_float(obj),
                 ObType::True => self.literal(b"true"),
                 ObType::False => self.literal(b"false"),
@@ -222,7 +241,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     #[inline(always)]
     fn literal(&mut self, text: &[u8]) -> PyResult<()> {
-        extend_small(&mut self.out, text);
+        extend_small(self.out, text);
         Ok(())
     }
 
@@ -230,7 +249,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
     #[inline]
     unsafe fn write_float(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         let value = ffi::PyFloat_AS_DOUBLE(obj);
-        if number::write_float(&mut self.out, value, self.opts.allow_nan) {
+        if number::write_float(self.out, value, self.opts.allow_nan) {
             Ok(())
         } else {
             Err(self.out_of_range(obj))
@@ -479,7 +498,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             .get(..self.scratch.separator_lines_end)
             .unwrap_or_default();
         match lines.get(start..end) {
-            Some(line) => extend_small(&mut self.out, line),
+            Some(line) => extend_small(self.out, line),
             None => self.write_deep_newline_indent(),
         }
     }
@@ -528,7 +547,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
     #[inline(never)]
     fn write_deep_newline_indent(&mut self) {
         let Some(indent) = &self.opts.indent else { return };
-        let out = &mut self.out;
+        let out = &mut *self.out;
         out.push(b'\n');
         for _ in 0..self.indent_level {
             out.extend_from_slice(indent);
@@ -553,7 +572,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     #[inline(always)]
     fn item_separator(&mut self) {
-        write_separator(&mut self.out, &self.opts.item_separator);
+        write_separator(self.out, &self.opts.item_separator);
         self.newline_indent();
     }
 
@@ -596,13 +615,13 @@ impl<'a, 'py> Encoder<'a, 'py> {
             let leaf_lines = self.leaf_lines();
             // Separators and scalars are written with the output's end in registers; `tail`
             // is committed before anything else touches `out`.
-            let mut tail = Tail::of(&mut self.out);
+            let mut tail = Tail::of(self.out);
             let mut nest = NestProbe::default();
             let mut index = 0;
             while index < size {
                 let item = *item_array.add(index);
                 if let Some(separator) = &separator {
-                    tail.reserve(&mut self.out, SHORT_SEPARATOR_MAX + VALUE_ROOM);
+                    tail.reserve(self.out, SHORT_SEPARATOR_MAX + VALUE_ROOM);
                     let dst = tail.end();
                     let separator_len = separator.write_between(dst, index == 0);
                     let value_at = dst.add(separator_len);
@@ -616,17 +635,17 @@ impl<'a, 'py> Encoder<'a, 'py> {
                         continue;
                     }
                     tail.advance(separator_len);
-                    tail.commit(&mut self.out);
+                    tail.commit(self.out);
                 } else if index > 0 {
-                    tail.commit(&mut self.out);
+                    tail.commit(self.out);
                     self.item_separator();
                 }
                 self.encode_inline(item)?;
-                tail = Tail::of(&mut self.out);
+                tail = Tail::of(self.out);
                 (item_array, size) = sequence_items(seq, is_list);
                 index += 1;
             }
-            tail.commit(&mut self.out);
+            tail.commit(self.out);
             self.close_level();
             self.out.push(b']');
             self.scratch.path.pop();
@@ -896,10 +915,10 @@ impl<'a, 'py> Encoder<'a, 'py> {
         unsafe {
             let room = 2 * SHORT_SEPARATOR_MAX + SCALAR_ROOM + VALUE_ROOM;
             let leaf_lines = self.leaf_lines();
-            let mut tail = Tail::of(&mut self.out);
+            let mut tail = Tail::of(self.out);
             let mut nest = NestProbe::default();
             for &Item { key, value, .. } in items {
-                tail.reserve(&mut self.out, room);
+                tail.reserve(self.out, room);
                 let dst = tail.end();
                 let mut at = item_separator.write_between(dst, first);
                 let quoted_key = if ffi::Py_TYPE(key) == addr_of_mut!(ffi::PyUnicode_Type)
@@ -910,9 +929,9 @@ impl<'a, 'py> Encoder<'a, 'py> {
                     None
                 };
                 let Some(key_len) = quoted_key else {
-                    tail.commit(&mut self.out);
+                    tail.commit(self.out);
                     self.write_item(key, value, &mut first)?;
-                    tail = Tail::of(&mut self.out);
+                    tail = Tail::of(self.out);
                     continue;
                 };
                 at += key_len;
@@ -926,11 +945,11 @@ impl<'a, 'py> Encoder<'a, 'py> {
                     continue;
                 }
                 tail.advance(at);
-                tail.commit(&mut self.out);
+                tail.commit(self.out);
                 self.encode_inline(value)?;
-                tail = Tail::of(&mut self.out);
+                tail = Tail::of(self.out);
             }
-            tail.commit(&mut self.out);
+            tail.commit(self.out);
         }
         Ok(())
     }
@@ -952,7 +971,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             self.out.truncate(mark);
             return Ok(());
         }
-        write_separator(&mut self.out, &self.opts.key_separator);
+        write_separator(self.out, &self.opts.key_separator);
         self.encode_inline(value)?;
         *first = false;
         Ok(())
@@ -999,7 +1018,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 ObType::Str => {
                     string::write_str(
                         self.py,
-                        &mut self.out,
+                        self.out,
                         key,
                         self.opts.ensure_ascii,
                         &mut self.unencodable,
@@ -1017,7 +1036,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 ObType::None => b"\"null\"",
                 ObType::Int => {
                     self.out.push(b'"');
-                    number::write_int(self.py, &mut self.out, key)?;
+                    number::write_int(self.py, self.out, key)?;
                     self.out.push(b'"');
                     return Ok(true);
                 }

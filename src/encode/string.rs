@@ -5,7 +5,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 
 use crate::gil;
-use crate::writer::escape;
+use crate::writer::{escape, OutBuf};
 
 /// The code units of a ready `str` object.
 pub enum Units<'a> {
@@ -50,7 +50,7 @@ pub unsafe fn ascii_bytes<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
 #[inline(always)]
 pub unsafe fn write_str(
     py: Python<'_>,
-    out: &mut Vec<u8>,
+    out: &mut OutBuf,
     obj: *mut ffi::PyObject,
     ensure_ascii: bool,
     unencodable: &mut bool,
@@ -79,7 +79,7 @@ const UTF8_CACHE_MAX_UNITS: isize = 64 * 1024;
 
 impl Source<'_> {
     /// `false` when the string held a lone surrogate that UTF-8 output cannot carry.
-    fn escape(&self, out: &mut Vec<u8>) -> bool {
+    fn escape(&self, out: &mut OutBuf) -> bool {
         match self {
             Source::Ascii(Units::Latin1(u)) => escape::escape_latin1_ascii(out, u),
             Source::Ascii(Units::Ucs2(u)) => escape::escape_ucs2_ascii(out, u),
@@ -108,7 +108,7 @@ impl Source<'_> {
 #[inline(never)]
 unsafe fn write_str_general(
     py: Python<'_>,
-    out: &mut Vec<u8>,
+    out: &mut OutBuf,
     obj: *mut ffi::PyObject,
     ensure_ascii: bool,
     unencodable: &mut bool,

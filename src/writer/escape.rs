@@ -12,6 +12,8 @@
 //! It never reads past its input: CPython's string data ends right after its terminator, so
 //! an over-reading SIMD tail (as in sonic-rs's escaper) would read outside the allocation.
 
+use super::buffer::OutBuf;
+
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// For bytes below 0x80: 0 = copy as is, b'u' = `\u00XX`, anything else = `\` + that byte.
@@ -120,7 +122,7 @@ pub fn string_special_mask(block: std::arch::x86_64::__m128i) -> u32 {
 /// x86-64), then 8-byte words, then single bytes. A block is stored before it is checked, so a
 /// clean block costs one load, one store and a few compares; at a byte that needs escaping,
 /// the output pointer stops there and the escape overwrites the rest of the stored block.
-pub fn escape_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
+pub fn escape_latin1_ascii(out: &mut OutBuf, units: &[u8]) {
     // Each unit escapes on its own, so a long string can go in chunks: the worst-case
     // reservation stays 6 × CHUNK ahead of what is written instead of 6 × the whole string.
     for chunk in units.chunks(ESCAPE_CHUNK) {
@@ -141,7 +143,7 @@ pub const ESCAPE_CHUNK: usize = 64 * 1024;
 /// `"` + [`escape_latin1_ascii`] + `"`, with a single capacity check (the hot path for keys
 /// and values, which are mostly short).
 #[inline(never)]
-pub fn quote_latin1_ascii(out: &mut Vec<u8>, units: &[u8]) {
+pub fn quote_latin1_ascii(out: &mut OutBuf, units: &[u8]) {
     if units.len() > ESCAPE_CHUNK {
         out.push(b'"');
         escape_latin1_ascii(out, units);
@@ -208,7 +210,7 @@ unsafe fn copy_plain_prefix(_units: &[u8], _dst: *mut u8) -> usize {
 /// `"units"` for a string of at most 32 bytes that needs no escaping; `false` (nothing
 /// written) otherwise. Most keys and many values are like that.
 #[inline(always)]
-pub fn try_quote_short_plain(out: &mut Vec<u8>, units: &[u8]) -> bool {
+pub fn try_quote_short_plain(out: &mut OutBuf, units: &[u8]) -> bool {
     out.reserve(QUOTE_PLAIN_ROOM);
     // SAFETY: `QUOTE_PLAIN_ROOM` bytes of spare capacity are reserved; what is reported written
     // is initialised.
@@ -477,12 +479,12 @@ unsafe fn escape_blocks<const ASCII: bool>(_src: *const u8, _len: usize, dst: *m
 }
 
 /// `ensure_ascii=True` escaping of UCS-2 code units (lone surrogates written as escapes).
-pub fn escape_ucs2_ascii(out: &mut Vec<u8>, units: &[u16]) {
+pub fn escape_ucs2_ascii(out: &mut OutBuf, units: &[u16]) {
     escape_wide_ascii(out, units);
 }
 
 /// `ensure_ascii=True` escaping of UCS-4 code points.
-pub fn escape_ucs4_ascii(out: &mut Vec<u8>, units: &[u32]) {
+pub fn escape_ucs4_ascii(out: &mut OutBuf, units: &[u32]) {
     escape_wide_ascii(out, units);
 }
 
@@ -572,7 +574,7 @@ impl WideUnit for u32 {
 /// `ensure_ascii=True` escaping of wide code units, straight into the buffer: a block of
 /// units at a time, narrowed and stored in one go while they are plain printable ASCII, unit
 /// by unit from the first that is not to the end of the block.
-fn escape_wide_ascii<U: WideUnit>(out: &mut Vec<u8>, units: &[U]) {
+fn escape_wide_ascii<U: WideUnit>(out: &mut OutBuf, units: &[U]) {
     for chunk in units.chunks(ESCAPE_CHUNK) {
         out.reserve(chunk.len() * U::MAX_ESCAPED + 16);
         // SAFETY: room for `MAX_ESCAPED` bytes per unit plus 16 is reserved; a block stores at
@@ -644,13 +646,13 @@ unsafe fn write_u_escape_raw(dst: *mut u8, unit: u32) {
 }
 
 /// `ensure_ascii=False` escaping of UTF-8 text, without the quotes.
-pub fn escape_utf8(out: &mut Vec<u8>, text: &str) {
+pub fn escape_utf8(out: &mut OutBuf, text: &str) {
     escape_utf8_bytes(out, text.as_bytes());
 }
 
 /// [`escape_utf8`] of UTF-8 that may hold encoded surrogates: bytes >= 0x80 are copied, so any
 /// split of the bytes escapes the same, and so does the generalized form.
-fn escape_utf8_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+fn escape_utf8_bytes(out: &mut OutBuf, bytes: &[u8]) {
     for chunk in bytes.chunks(ESCAPE_CHUNK) {
         out.reserve(chunk.len() * 6 + 16);
         // SAFETY: capacity reserved as `escape_raw` requires.
@@ -669,7 +671,7 @@ fn escape_utf8_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 /// A lone surrogate, which UTF-8 cannot carry, is written in the 3-byte form Python's
 /// `surrogatepass` gives, so the output is still complete: `false` says there was one, and
 /// the caller raises the error `json.dumps(...).encode()` would from the whole output.
-pub fn escape_units_utf8<U: Copy + Into<u32>>(out: &mut Vec<u8>, units: &[U]) -> bool {
+pub fn escape_units_utf8<U: Copy + Into<u32>>(out: &mut OutBuf, units: &[U]) -> bool {
     let mut text = Vec::with_capacity(ESCAPE_CHUNK * 4);
     let mut encodable = true;
     for chunk in units.chunks(ESCAPE_CHUNK) {
@@ -699,7 +701,7 @@ mod tests {
     use super::*;
 
     #[inline(always)]
-    fn write_u_escape(out: &mut Vec<u8>, unit: u32) {
+    fn write_u_escape(out: &mut OutBuf, unit: u32) {
         out.extend_from_slice(&[
             b'\\',
             b'u',
@@ -713,7 +715,7 @@ mod tests {
     /// The escape for one code point under `ensure_ascii=True`, written plainly: the reference
     /// the block escapers are tested against.
     #[inline(always)]
-    fn write_escaped_code_point(out: &mut Vec<u8>, cp: u32) {
+    fn write_escaped_code_point(out: &mut OutBuf, cp: u32) {
         if cp < 0x80 {
             match ASCII_ESCAPE[cp as usize] {
                 0 => out.push(cp as u8),
@@ -730,7 +732,7 @@ mod tests {
     }
 
     /// Writes `"text"` escaped for `ensure_ascii=True`; `text` may contain any code point.
-    fn quote_str_ascii(out: &mut Vec<u8>, text: &str) {
+    fn quote_str_ascii(out: &mut OutBuf, text: &str) {
         if text.is_ascii() {
             quote_latin1_ascii(out, text.as_bytes());
             return;
@@ -743,16 +745,16 @@ mod tests {
     }
 
     fn ascii(s: &str) -> String {
-        let mut out = Vec::new();
+        let mut out = OutBuf::new();
         quote_str_ascii(&mut out, s);
-        String::from_utf8(out).unwrap()
+        String::from_utf8(out.to_vec()).unwrap()
     }
 
     fn utf8(s: &str) -> String {
-        let mut out = vec![b'"'];
+        let mut out = OutBuf::from(&b"\""[..]);
         escape_utf8(&mut out, s);
         out.push(b'"');
-        String::from_utf8(out).unwrap()
+        String::from_utf8(out.to_vec()).unwrap()
     }
 
     /// serde_json escapes exactly like Python's `ensure_ascii=False` (same short escapes,
@@ -817,15 +819,15 @@ mod tests {
                     let mut units = vec![b'a'; len];
                     units[pos] = b;
                     units[len - 1 - pos] = if b == b'a' { b'"' } else { b };
-                    let mut out = b"prefix".to_vec();
+                    let mut out = OutBuf::from(&b"prefix"[..]);
                     escape_latin1_ascii(&mut out, &units);
-                    let mut expected = b"prefix".to_vec();
+                    let mut expected = OutBuf::from(&b"prefix"[..]);
                     for &u in &units {
                         write_escaped_code_point(&mut expected, u as u32);
                     }
                     assert_eq!(out, expected, "byte {b:#x} at {pos} of {len}");
                     // Quoted: the plain-block prefix, then the general loop from its block.
-                    let mut quoted = b"prefix".to_vec();
+                    let mut quoted = OutBuf::from(&b"prefix"[..]);
                     quote_latin1_ascii(&mut quoted, &units);
                     assert_eq!(quoted[..7], *b"prefix\"", "quoted {b:#x} at {pos} of {len}");
                     assert_eq!(
@@ -860,9 +862,9 @@ mod tests {
                     alphabet[(seed % alphabet.len() as u64) as usize]
                 })
                 .collect();
-            let mut out = Vec::new();
+            let mut out = OutBuf::new();
             escape_latin1_ascii(&mut out, &units);
-            let mut expected = Vec::new();
+            let mut expected = OutBuf::new();
             for &u in &units {
                 write_escaped_code_point(&mut expected, u as u32);
             }
@@ -901,16 +903,16 @@ mod tests {
                     let mut cps = vec![b'a' as u32; len];
                     cps[pos] = kind;
                     cps[len - 1 - pos] = if kind == b'a' as u32 { b'"' as u32 } else { kind };
-                    let mut expected = b"prefix".to_vec();
+                    let mut expected = OutBuf::from(&b"prefix"[..]);
                     for &cp in &cps {
                         write_escaped_code_point(&mut expected, cp);
                     }
-                    let mut out = b"prefix".to_vec();
+                    let mut out = OutBuf::from(&b"prefix"[..]);
                     escape_ucs4_ascii(&mut out, &cps);
                     assert_eq!(out, expected, "ucs4 {kind:#x} at {pos} of {len}");
                     if kind < 0x1_0000 {
                         let ucs2: Vec<u16> = cps.iter().map(|&cp| cp as u16).collect();
-                        let mut out = b"prefix".to_vec();
+                        let mut out = OutBuf::from(&b"prefix"[..]);
                         escape_ucs2_ascii(&mut out, &ucs2);
                         assert_eq!(out, expected, "ucs2 {kind:#x} at {pos} of {len}");
                     }
@@ -930,9 +932,9 @@ mod tests {
                     if len > 0 {
                         units[at] = b;
                     }
-                    let mut general = b"x".to_vec();
+                    let mut general = OutBuf::from(&b"x"[..]);
                     quote_latin1_ascii(&mut general, &units);
-                    let mut short = b"x".to_vec();
+                    let mut short = OutBuf::from(&b"x"[..]);
                     if try_quote_short_plain(&mut short, &units) {
                         assert_eq!(short, general, "byte {b:#x} at {at} of {len}");
                     } else {
@@ -955,12 +957,14 @@ mod tests {
                     if len > 0 {
                         units[at] = b;
                     }
-                    let mut general = Vec::new();
+                    let mut general = OutBuf::new();
                     quote_latin1_ascii(&mut general, &units);
                     let mut out = vec![0u8; len + 18];
                     // SAFETY: `len + 18` bytes of room.
                     match unsafe { quote_long_plain_raw(&units, out.as_mut_ptr()) } {
-                        Some(written) => assert_eq!(&out[..written], general, "byte {b:#x} at {at} of {len}"),
+                        Some(written) => {
+                            assert_eq!(&out[..written], &general[..], "byte {b:#x} at {at} of {len}")
+                        }
                         None => assert!(
                             units.iter().any(|&u| byte_needs_escape::<true>(u)) || (len > 0 && len < 16)
                         ),
@@ -972,10 +976,10 @@ mod tests {
 
     #[test]
     fn ucs2_lone_surrogates_and_pairs() {
-        let mut out = Vec::new();
+        let mut out = OutBuf::new();
         escape_ucs2_ascii(&mut out, &[0xd800, b'a' as u16, 0xdfff, 0xffff]);
         assert_eq!(out, b"\\ud800a\\udfff\\uffff");
-        let mut out = Vec::new();
+        let mut out = OutBuf::new();
         escape_ucs4_ascii(&mut out, &[0x1f600, 0x10ffff, 0xdc00]);
         assert_eq!(out, b"\\ud83d\\ude00\\udbff\\udfff\\udc00");
     }
@@ -990,18 +994,18 @@ mod tests {
         let expected: String = units
             .iter()
             .map(|&u| {
-                let mut one = Vec::new();
+                let mut one = OutBuf::new();
                 escape_latin1_ascii(&mut one, &[u]);
-                String::from_utf8(one).unwrap()
+                String::from_utf8(one.to_vec()).unwrap()
             })
             .collect();
-        let mut out = Vec::new();
+        let mut out = OutBuf::new();
         quote_latin1_ascii(&mut out, &units);
         assert_eq!(out, format!("\"{expected}\"").into_bytes());
-        // Vec's own doubling aside, at most one chunk's worst case is reserved ahead (not
+        // The buffer's own doubling aside, at most one chunk's worst case is reserved ahead (not
         // 6 × the whole string).
         let long = vec![b'a'; 64 * ESCAPE_CHUNK];
-        let mut plain = Vec::new();
+        let mut plain = OutBuf::new();
         quote_latin1_ascii(&mut plain, &long);
         assert_eq!(plain.len(), long.len() + 2);
         let bound = 2 * long.len() + 6 * ESCAPE_CHUNK + 64;
@@ -1018,16 +1022,16 @@ mod tests {
         let text: String = (0..3 * ESCAPE_CHUNK as u32)
             .filter_map(|i| char::from_u32([i % 0x80, 0xe9, 0x20ac, 0x1f600][(i % 4) as usize]))
             .collect();
-        let mut expected = Vec::new();
+        let mut expected = OutBuf::new();
         escape_utf8(&mut expected, &text);
         let ucs4: Vec<u32> = text.chars().map(|c| c as u32).collect();
-        let mut out = Vec::new();
+        let mut out = OutBuf::new();
         assert!(escape_units_utf8(&mut out, &ucs4));
         assert_eq!(out, expected);
         let latin1: Vec<u8> = (0..=255u8).cycle().take(2 * ESCAPE_CHUNK + 3).collect();
-        let mut out = Vec::new();
+        let mut out = OutBuf::new();
         assert!(escape_units_utf8(&mut out, &latin1));
-        let mut expected = Vec::new();
+        let mut expected = OutBuf::new();
         escape_utf8(
             &mut expected,
             &latin1.iter().map(|&b| b as char).collect::<String>(),
@@ -1039,13 +1043,13 @@ mod tests {
     /// them stays two code points, as in a Python str.
     #[test]
     fn units_to_utf8_writes_surrogates_and_flags_them() {
-        let mut out = Vec::new();
+        let mut out = OutBuf::new();
         assert!(!escape_units_utf8(
             &mut out,
             &[0x41u16, 0xd800, 0x22, 0xd83d, 0xde00, 0x0a]
         ));
         assert_eq!(out, b"A\xed\xa0\x80\\\"\xed\xa0\xbd\xed\xb8\x80\\n");
-        let mut out = Vec::new();
+        let mut out = OutBuf::new();
         assert!(!escape_units_utf8(&mut out, &[0xdfffu32]));
         assert_eq!(out, b"\xed\xbf\xbf");
     }

@@ -3,12 +3,14 @@
 //! scientific notation when the decimal exponent is < -4 or >= 16 (`1e-05`, `2.5e-07`,
 //! `1e+16`, two exponent digits at least), positional otherwise with `.0` added to integers.
 
+use super::buffer::OutBuf;
+
 /// Appends `repr(value)` for a finite `value`.
 ///
 /// zmij's layout already matches Python's except for two things, patched in place:
 /// negative exponents (`e-7` → `e-07`) and numbers in [1e-5, 1e-4), which zmij writes
 /// positionally (`0.00001234`) and Python in scientific notation (`1.234e-05`).
-pub fn write_float_repr(out: &mut Vec<u8>, value: f64) {
+pub fn write_float_repr(out: &mut OutBuf, value: f64) {
     debug_assert!(value.is_finite());
     let start = out.len();
     format_in_place(out, value);
@@ -33,7 +35,7 @@ const _: () =
 /// into a stack buffer and copying out cost a store-forwarding stall per float (reading back
 /// bytes zmij had just written at other widths and offsets).
 #[inline(always)]
-fn format_in_place(out: &mut Vec<u8>, value: f64) {
+fn format_in_place(out: &mut OutBuf, value: f64) {
     out.reserve(FLOAT_ROOM);
     // SAFETY: `FLOAT_ROOM` bytes of spare capacity are reserved; the written bytes are
     // initialised.
@@ -79,7 +81,7 @@ fn is_positional(value: f64) -> bool {
 }
 
 /// Rewrites the exponent after `out[e] == b'e'` as Python does: explicit sign, two digits.
-fn fix_exponent(out: &mut Vec<u8>, e: usize) {
+fn fix_exponent(out: &mut OutBuf, e: usize) {
     let sign = out.get(e + 1).copied();
     let negative = sign == Some(b'-');
     let digits_at = e + 1 + usize::from(matches!(sign, Some(b'-' | b'+')));
@@ -95,7 +97,7 @@ fn fix_exponent(out: &mut Vec<u8>, e: usize) {
 }
 
 /// `0.0000DDDD` (zmij, 1e-5 <= |value| < 1e-4) → `D.DDDe-05` (Python).
-fn to_scientific_e05(out: &mut Vec<u8>, body: usize) {
+fn to_scientific_e05(out: &mut OutBuf, body: usize) {
     let mut digits = [0u8; 24];
     let mut count = out.len() - (body + 6);
     digits[..count].copy_from_slice(&out[body + 6..]);
@@ -116,9 +118,9 @@ mod tests {
     use super::*;
 
     fn repr(v: f64) -> String {
-        let mut out = Vec::new();
+        let mut out = OutBuf::new();
         write_float_repr(&mut out, v);
-        String::from_utf8(out).unwrap()
+        String::from_utf8(out.to_vec()).unwrap()
     }
 
     /// Reference values are CPython's `repr()` of the same doubles.

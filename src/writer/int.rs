@@ -1,5 +1,7 @@
 //! Decimal integers written straight into the output buffer (two digits per step).
 
+use super::buffer::OutBuf;
+
 const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
 4041424344454647484950515253545556575859\
@@ -30,7 +32,7 @@ fn digit_count(value: u64) -> usize {
 
 /// Appends `value` in decimal, as Python's `int.__repr__` writes it.
 #[inline(always)]
-pub fn write_i64(out: &mut Vec<u8>, value: i64) {
+pub fn write_i64(out: &mut OutBuf, value: i64) {
     out.reserve(I64_ROOM);
     // SAFETY: `I64_ROOM` bytes of spare capacity are reserved; the written bytes are initialised.
     unsafe {
@@ -106,7 +108,7 @@ mod tests {
             values.push(state as i64 >> (state % 60));
         }
         for value in values {
-            let mut out = b"x".to_vec();
+            let mut out = OutBuf::from(&b"x"[..]);
             write_i64(&mut out, value);
             assert_eq!(&out[1..], value.to_string().as_bytes(), "{value}");
         }

@@ -4,14 +4,17 @@
 //!   (`ensure_ascii=True` from Latin-1/UCS-2/UCS-4 code units; `ensure_ascii=False` from UTF-8).
 //! - [`float_repr`]: Python's `float.__repr__` layout over the shortest round-trip digits.
 
+pub mod buffer;
 pub mod escape;
 pub mod float_repr;
 pub mod int;
 
+pub use buffer::OutBuf;
+
 /// Appends a short slice without a `memcpy` call: JSON output is mostly copies of a few bytes
 /// (separators, keys, numbers), where the call overhead dominates.
 #[inline(always)]
-pub fn extend_small(out: &mut Vec<u8>, bytes: &[u8]) {
+pub fn extend_small(out: &mut OutBuf, bytes: &[u8]) {
     let len = bytes.len();
     if len > 32 {
         out.extend_from_slice(bytes);
@@ -54,12 +57,12 @@ pub unsafe fn copy_small(src: *const u8, dst: *mut u8, len: usize) {
     }
 }
 
-/// The end of an output `Vec`, held in locals by the encoder's loops so that the length stays
+/// The end of an [`OutBuf`], held in locals by the encoder's loops so that the length stays
 /// in a register: storing it after every write and loading it for the next put a
 /// store-to-load round trip (~5 cycles) on the path of each value.
 ///
 /// Writes go to spare capacity at [`Tail::end`] and are counted with [`Tail::advance`]; the
-/// `Vec` is not to be touched until [`Tail::commit`] stores the length back.
+/// buffer is not to be touched until [`Tail::commit`] stores the length back.
 pub struct Tail {
     base: *mut u8,
     len: usize,
@@ -68,7 +71,7 @@ pub struct Tail {
 
 impl Tail {
     #[inline(always)]
-    pub fn of(out: &mut Vec<u8>) -> Self {
+    pub fn of(out: &mut OutBuf) -> Self {
         Tail {
             base: out.as_mut_ptr(),
             len: out.len(),
@@ -79,9 +82,9 @@ impl Tail {
     /// Makes room for `room` more bytes at [`Tail::end`].
     ///
     /// # Safety
-    /// `out` must be the `Vec` this tail was taken from, untouched since.
+    /// `out` must be the buffer this tail was taken from, untouched since.
     #[inline(always)]
-    pub unsafe fn reserve(&mut self, out: &mut Vec<u8>, room: usize) {
+    pub unsafe fn reserve(&mut self, out: &mut OutBuf, room: usize) {
         if self.capacity - self.len < room {
             // By value, not through `&mut self`: a tail whose address is taken lives in memory.
             *self = Tail::grown(self.len, out, room);
@@ -91,7 +94,7 @@ impl Tail {
     /// `out` with `len` bytes and room for `room` more, as a new tail.
     #[cold]
     #[inline(never)]
-    unsafe fn grown(len: usize, out: &mut Vec<u8>, room: usize) -> Tail {
+    unsafe fn grown(len: usize, out: &mut OutBuf, room: usize) -> Tail {
         out.set_len(len);
         out.reserve(room);
         Tail::of(out)
@@ -122,9 +125,9 @@ impl Tail {
     /// Stores the length back into `out`.
     ///
     /// # Safety
-    /// `out` must be the `Vec` this tail was taken from, untouched since.
+    /// `out` must be the buffer this tail was taken from, untouched since.
     #[inline(always)]
-    pub unsafe fn commit(&self, out: &mut Vec<u8>) {
+    pub unsafe fn commit(&self, out: &mut OutBuf) {
         debug_assert!(out.as_mut_ptr() == self.base && self.len <= out.capacity());
         // Every byte below `len` was initialised before `advance` counted it.
         out.set_len(self.len)
@@ -196,7 +199,7 @@ impl ShortSeparator {
 
 /// A separator: one byte (the common case) or a short slice.
 #[inline(always)]
-pub fn write_separator(out: &mut Vec<u8>, separator: &[u8]) {
+pub fn write_separator(out: &mut OutBuf, separator: &[u8]) {
     match separator {
         [byte] => out.push(*byte),
         separator => extend_small(out, separator),
@@ -220,11 +223,13 @@ pub fn short_word_le(bytes: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use super::OutBuf;
+
     #[test]
     fn extend_small_every_length() {
         let source: Vec<u8> = (0u8..70).collect();
         for len in 0..70 {
-            let mut out = vec![0xaa];
+            let mut out = OutBuf::from(&[0xaa][..]);
             super::extend_small(&mut out, &source[..len]);
             assert_eq!(&out[1..], &source[..len]);
             assert_eq!(out.len(), len + 1);
