@@ -422,6 +422,65 @@ mod tests {
     }
 
     #[test]
+    fn random_operations_match_a_vec() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        for _ in 0..300 {
+            let mut out = OutBuf::with_spill(&SPILL);
+            let mut model: Vec<u8> = Vec::new();
+            for _ in 0..400 {
+                match next(10) {
+                    0..=3 => {
+                        let byte = next(256) as u8;
+                        out.push(byte);
+                        model.push(byte);
+                    }
+                    4..=6 => {
+                        let piece: Vec<u8> = (0..next(60)).map(|_| next(256) as u8).collect();
+                        out.extend_from_slice(&piece);
+                        model.extend_from_slice(&piece);
+                    }
+                    7 => {
+                        // Reserved room may be written through the pointer, then counted.
+                        let room = next(300);
+                        out.reserve(room);
+                        assert!(out.capacity() - out.len() >= room);
+                        let fill = next(room + 1);
+                        // SAFETY: `fill <= room` bytes of reserved spare room are written.
+                        unsafe {
+                            std::ptr::write_bytes(out.as_mut_ptr().add(out.len()), 0x5a, fill);
+                            out.set_len(out.len() + fill);
+                        }
+                        model.resize(model.len() + fill, 0x5a);
+                    }
+                    8 => {
+                        let len = next(model.len() + 2);
+                        out.truncate(len);
+                        model.truncate(len);
+                    }
+                    _ => {
+                        if next(4) == 0 {
+                            match take_spilled(&mut out) {
+                                Some(bytes) => assert_eq!(bytes, model),
+                                None => out.clear(),
+                            }
+                            model.clear();
+                        }
+                    }
+                }
+                assert_eq!(&out[..], &model[..]);
+                assert!(LIVE.get() <= 1);
+            }
+        }
+        assert_eq!(LIVE.get(), 0);
+    }
+
+    #[test]
     fn clear_and_drop_release_the_external_storage() {
         let mut out = OutBuf::with_spill(&SPILL);
         out.extend_from_slice(&[1; 100]);
