@@ -35,16 +35,16 @@ const KEEP_BUFFER_BYTES: usize = 4 << 20;
 /// string. A static, not a thread-local: no TLS lookup and no moving the buffers in and out.
 struct SharedScratch {
     in_use: AtomicBool,
-    scratch: UnsafeCell<Buffers>,
+    buffers: UnsafeCell<Buffers>,
 }
 
-// SAFETY: `scratch` is only reached through `with_scratch`, which holds the GIL to set
+// SAFETY: `buffers` is only reached through `with_scratch`, which holds the GIL to set
 // `in_use` and gives it to one call at a time.
 unsafe impl Sync for SharedScratch {}
 
 static SCRATCH: SharedScratch = SharedScratch {
     in_use: AtomicBool::new(false),
-    scratch: UnsafeCell::new(Buffers::new()),
+    buffers: UnsafeCell::new(Buffers::new()),
 };
 
 /// Runs `work` with the shared buffers when they are free, fresh ones otherwise.
@@ -64,12 +64,12 @@ fn with_scratch<R>(_py: Python<'_>, work: impl FnOnce(&mut Buffers) -> R) -> R {
     let _release = Release;
     // SAFETY: `in_use` was clear and is now set: no other call holds this reference until
     // `_release` clears it.
-    let scratch = unsafe { &mut *SCRATCH.scratch.get() };
+    let buffers = unsafe { &mut *SCRATCH.buffers.get() };
     // Cleared on the way in, so a call that panicked leaves nothing behind for the next.
-    scratch.clear();
-    let result = work(scratch);
-    if !scratch.worth_keeping(KEEP_BUFFER_BYTES) {
-        *scratch = Buffers::new();
+    buffers.clear();
+    let result = work(buffers);
+    if !buffers.worth_keeping(KEEP_BUFFER_BYTES) {
+        *buffers = Buffers::new();
     }
     result
 }
