@@ -17,8 +17,8 @@ use pyo3::types::PyBytes;
 use crate::writer::buffer::{External, Spill};
 use crate::writer::OutBuf;
 
-/// Outputs up to this size stay in the reused buffer: copying them into the `bytes` object is
-/// cheap while both fit in cache.
+/// Outputs stay in the reused buffer until this many bytes are written and more room is
+/// needed: below that, copying them into the `bytes` object is cheap (both fit in cache).
 pub const SPILL_AT: usize = 64 << 10;
 
 extern "C" {
