@@ -63,15 +63,23 @@ pub fn scan_number(input: &[u8], start: usize) -> Option<(Number, usize)> {
     let int_start = i;
     let mut mantissa: u64 = 0;
     match digit_at(input, i) {
-        Some(0) => i += 1,
-        Some(_) => (mantissa, i) = read_digits(input, i, 0, 0),
+        Some(0) => {
+            i += 1;
+            // A leading zero followed by more digits: Python stops after `0` and then fails.
+            if digit_at(input, i).is_some() {
+                return None;
+            }
+        }
+        // Every digit of the run is consumed: a digit cannot follow. Most integer parts
+        // are one run of under eight digits: read without the loop.
+        Some(_) => match digit_run(input, i) {
+            Some((run, len)) if len < 8 => (mantissa, i) = (run, i + len),
+            Some((run, _)) => (mantissa, i) = read_digits(input, i + 8, run, 8),
+            None => (mantissa, i) = read_digits(input, i, 0, 0),
+        },
         None => return None,
     }
     let int_digits = i - int_start;
-    // A leading zero followed by more digits: Python stops after `0` and then fails.
-    if digit_at(input, i).is_some() {
-        return None;
-    }
 
     if !matches!(input.get(i), Some(b'.' | b'e' | b'E')) {
         return Some((small_or_big_int(mantissa, neg, int_digits), i));
@@ -142,7 +150,30 @@ fn quick_float(input: &[u8], mut i: usize, mut mantissa: u64, int_digits: usize)
     if input.get(i) == Some(&b'.') {
         let frac_start = i + 1;
         let digits;
-        (mantissa, i, digits) = read_digits_counted(input, frac_start, mantissa, int_digits);
+        (mantissa, i, digits) = match input.get(frac_start..).and_then(|rest| rest.first_chunk::<16>()) {
+            // Up to 15 fraction digits after a short integer part (coordinates, prices): both
+            // runs read at once (sixteen digits go to the loop), so at most 19 digits are
+            // accumulated and the exact significand cannot overflow.
+            Some(window) if int_digits + 15 <= MAX_EXACT_DIGITS => {
+                let both = u128::from_le_bytes(*window);
+                let pow10 = |len: usize| *POW10_U64.get(len).unwrap_or(&1);
+                match digit_run_word(both as u64) {
+                    (run, len) if len < 8 => {
+                        (mantissa * pow10(len) + run, frac_start + len, int_digits + len)
+                    }
+                    (run, _) => match digit_run_word((both >> 64) as u64) {
+                        // Sixteen digits or more: the general loop.
+                        (_, 8) => read_digits_counted(input, frac_start, mantissa, int_digits),
+                        (run2, len2) => (
+                            (mantissa * 100_000_000 + run) * pow10(len2) + run2,
+                            frac_start + 8 + len2,
+                            int_digits + 8 + len2,
+                        ),
+                    },
+                }
+            }
+            _ => read_digits_counted(input, frac_start, mantissa, int_digits),
+        };
         frac_digits = i - frac_start;
         if frac_digits == 0 || digits > MAX_EXACT_DIGITS {
             return None;
@@ -242,17 +273,22 @@ fn read_digits(input: &[u8], i: usize, value: u64, count: usize) -> (u64, usize)
 #[inline(always)]
 fn digit_run(input: &[u8], i: usize) -> Option<(u64, usize)> {
     let chunk: [u8; 8] = input.get(i..i.checked_add(8)?)?.try_into().ok()?;
-    let word = u64::from_le_bytes(chunk);
+    Some(digit_run_word(u64::from_le_bytes(chunk)))
+}
+
+/// [`digit_run`] of eight bytes already loaded (the first byte lowest).
+#[inline(always)]
+fn digit_run_word(word: u64) -> (u64, usize) {
     let values = word.wrapping_sub(0x3030_3030_3030_3030);
     let flagged = (values | word.wrapping_add(0x4646_4646_4646_4646)) & 0x8080_8080_8080_8080;
     let len = (flagged.trailing_zeros() / 8) as usize;
     if len == 0 {
-        return Some((0, 0));
+        return (0, 0);
     }
     let digits = values << (64 - 8 * len);
     let pairs = (digits.wrapping_mul(10 << 8 | 1) >> 8) & 0x00ff_00ff_00ff_00ff;
     let quads = (pairs.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_ffff_0000_ffff;
-    Some((quads.wrapping_mul(10_000 << 32 | 1) >> 32, len))
+    (quads.wrapping_mul(10_000 << 32 | 1) >> 32, len)
 }
 
 /// `significand * 10^exponent`, correctly rounded, or `None` when the fast algorithms cannot
@@ -527,6 +563,53 @@ mod tests {
             match scan(&neg) {
                 Some((Number::Float(v), _)) => assert_eq!(v.to_bits(), (-expected).to_bits()),
                 other => panic!("{neg}: {other:?}"),
+            }
+        }
+    }
+
+    /// Floats inside a document (more bytes follow, so the fraction's two eight-byte runs are
+    /// read at once) against `str::parse`: every integer length up to 6 and fraction length
+    /// up to 20, with each delimiter after them.
+    #[test]
+    fn fractions_followed_by_more_input() {
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut digits = |count: usize| -> String {
+            (0..count)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    char::from(b'0' + (state % 10) as u8)
+                })
+                .collect()
+        };
+        for int_len in 1..=6 {
+            for frac_len in 1..=20 {
+                for delimiter in [",", "]", "}", " ", "e5,"] {
+                    for _ in 0..20 {
+                        let int_part = digits(int_len);
+                        let int_part = int_part.trim_start_matches('0');
+                        let int_part = if int_part.is_empty() { "0" } else { int_part };
+                        let text = format!("{int_part}.{}", digits(frac_len));
+                        let number = if delimiter.starts_with('e') {
+                            format!("{text}e5")
+                        } else {
+                            text
+                        };
+                        let doc = format!(
+                            "{number}{}1234567890123456789012345",
+                            &delimiter[delimiter.len() - 1..]
+                        );
+                        let expected: f64 = number.parse().unwrap();
+                        match scan(&doc) {
+                            Some((Number::Float(v), end)) => {
+                                assert_eq!(end, number.len(), "{doc}");
+                                assert_eq!(v.to_bits(), expected.to_bits(), "{doc}");
+                            }
+                            other => panic!("{doc}: {other:?}"),
+                        }
+                    }
+                }
             }
         }
     }
