@@ -247,12 +247,10 @@ impl<'a, 'c> Decoder<'a, 'c> {
     fn number(&mut self) -> Res<PyPtr> {
         // The first byte (`-` or a digit) has been consumed.
         let start = self.pos().checked_sub(1).ok_or(Fail)?;
-        if self.input.get(start) == Some(&b'-') && self.input.get(start + 1) == Some(&b'I') {
-            self.parser.read.set_index(start + 2);
-            self.expect(b"nfinity")?;
-            return not_null(unsafe { ffi::PyFloat_FromDouble(f64::NEG_INFINITY) });
-        }
-        let (number, end) = scan_number(self.input, start).ok_or(Fail)?;
+        let Some((number, end)) = scan_number(self.input, start) else {
+            // `-` without a digit: `-Infinity`, or malformed.
+            return self.negative_infinity(start);
+        };
         self.parser.read.set_index(end);
         match number {
             Number::Int(v) => not_null(unsafe { ffi::PyLong_FromLongLong(v) }),
@@ -262,6 +260,17 @@ impl<'a, 'c> Decoder<'a, 'c> {
                 big_int(digits)
             }
         }
+    }
+
+    /// `-Infinity` at `start`, which the number scanner refused (no digit after the `-`).
+    #[cold]
+    fn negative_infinity(&mut self, start: usize) -> Res<PyPtr> {
+        if self.input.get(start..start + 2) != Some(b"-I") {
+            return Err(Fail);
+        }
+        self.parser.read.set_index(start + 2);
+        self.expect(b"nfinity")?;
+        not_null(unsafe { ffi::PyFloat_FromDouble(f64::NEG_INFINITY) })
     }
 
     /// Enters a container. The interpreter's recursion check is entered once per new level
