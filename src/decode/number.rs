@@ -150,30 +150,7 @@ fn quick_float(input: &[u8], mut i: usize, mut mantissa: u64, int_digits: usize)
     if input.get(i) == Some(&b'.') {
         let frac_start = i + 1;
         let digits;
-        (mantissa, i, digits) = match input.get(frac_start..).and_then(|rest| rest.first_chunk::<16>()) {
-            // Up to 15 fraction digits after a short integer part (coordinates, prices): both
-            // runs read at once (sixteen digits go to the loop), so at most 19 digits are
-            // accumulated and the exact significand cannot overflow.
-            Some(window) if int_digits + 15 <= MAX_EXACT_DIGITS => {
-                let both = u128::from_le_bytes(*window);
-                let pow10 = |len: usize| *POW10_U64.get(len).unwrap_or(&1);
-                match digit_run_word(both as u64) {
-                    (run, len) if len < 8 => {
-                        (mantissa * pow10(len) + run, frac_start + len, int_digits + len)
-                    }
-                    (run, _) => match digit_run_word((both >> 64) as u64) {
-                        // Sixteen digits or more: the general loop.
-                        (_, 8) => read_digits_counted(input, frac_start, mantissa, int_digits),
-                        (run2, len2) => (
-                            (mantissa * 100_000_000 + run) * pow10(len2) + run2,
-                            frac_start + 8 + len2,
-                            int_digits + 8 + len2,
-                        ),
-                    },
-                }
-            }
-            _ => read_digits_counted(input, frac_start, mantissa, int_digits),
-        };
+        (mantissa, i, digits) = read_fraction(input, frac_start, mantissa, int_digits);
         frac_digits = i - frac_start;
         if frac_digits == 0 || digits > MAX_EXACT_DIGITS {
             return None;
@@ -188,6 +165,32 @@ fn quick_float(input: &[u8], mut i: usize, mut mantissa: u64, int_digits: usize)
         }
     }
     Some((decimal_to_f64(mantissa, exponent - frac_digits as i64)?, i))
+}
+
+/// [`read_digits_counted`] for a fraction starting at `frac_start`. Up to 15 fraction digits
+/// after an integer part of at most 4 (coordinates, prices) are read as two runs of one
+/// 16-byte load (sixteen digits or more go to the loop): at most 19 digits are accumulated,
+/// so the exact significand cannot overflow.
+#[inline(always)]
+fn read_fraction(input: &[u8], frac_start: usize, mantissa: u64, int_digits: usize) -> (u64, usize, usize) {
+    let window = input.get(frac_start..).and_then(|rest| rest.first_chunk::<16>());
+    let Some(window) = window.filter(|_| int_digits + 15 <= MAX_EXACT_DIGITS) else {
+        return read_digits_counted(input, frac_start, mantissa, int_digits);
+    };
+    let both = u128::from_le_bytes(*window);
+    let pow10 = |len: usize| *POW10_U64.get(len).unwrap_or(&1);
+    let (run, len) = digit_run_word(both as u64);
+    if len < 8 {
+        return (mantissa * pow10(len) + run, frac_start + len, int_digits + len);
+    }
+    match digit_run_word((both >> 64) as u64) {
+        (_, 8) => read_digits_counted(input, frac_start, mantissa, int_digits),
+        (run2, len2) => (
+            (mantissa * 100_000_000 + run) * pow10(len2) + run2,
+            frac_start + 8 + len2,
+            int_digits + 8 + len2,
+        ),
+    }
 }
 
 /// The exponent whose sign or first digit is at `input[i]` (just past the `e`): its value,

@@ -63,7 +63,8 @@ unsafe fn release_bytes(handle: NonNull<c_void>) {
     Python::attach(|_py| unsafe { ffi::Py_DECREF(handle.as_ptr().cast()) });
 }
 
-/// The output as a `bytes` object; `out` is left empty.
+/// The output as a `bytes` object. A spilled output's storage is handed over (`out` is left
+/// empty); otherwise it is copied, and clearing `out` is the caller's.
 pub fn into_bytes<'py>(py: Python<'py>, out: &mut OutBuf) -> PyResult<Bound<'py, PyBytes>> {
     // SAFETY: GIL held. A spilled output's handle is a `bytes` object with one reference
     // (ours, handed over) whose first `len` bytes are the output; shrinking it keeps them.
@@ -76,11 +77,7 @@ pub fn into_bytes<'py>(py: Python<'py>, out: &mut OutBuf) -> PyResult<Bound<'py,
                 }
                 bytes
             }
-            None => {
-                let bytes = ffi::PyBytes_FromStringAndSize(out.as_ptr().cast(), out.len() as ffi::Py_ssize_t);
-                out.clear();
-                bytes
-            }
+            None => ffi::PyBytes_FromStringAndSize(out.as_ptr().cast(), out.len() as ffi::Py_ssize_t),
         };
         // A `bytes` object or NULL with an exception set.
         Ok(Bound::from_owned_ptr_or_err(py, bytes)?.cast_into_unchecked::<PyBytes>())

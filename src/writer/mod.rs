@@ -179,18 +179,12 @@ impl ShortSeparator {
         // One 8-byte store for the common separators (`,` `:` `, ` and short new lines): the
         // whole block is two 16-byte stores, a quarter of which split across cache lines.
         if self.len <= 8 {
-            let [word, ..] = self.words();
+            let word = std::ptr::read_unaligned(self.bytes.as_ptr() as *const u64);
             std::ptr::write_unaligned(dst as *mut u64, word);
         } else {
             std::ptr::write_unaligned(dst as *mut [u8; SHORT_SEPARATOR_MAX], self.bytes);
         }
         self.len
-    }
-
-    #[inline(always)]
-    fn words(&self) -> [u64; 4] {
-        // SAFETY: 32 bytes reinterpreted as four little-endian words (any bit pattern is valid).
-        unsafe { std::ptr::read_unaligned(self.bytes.as_ptr() as *const [u64; 4]) }
     }
 
     /// The separator before an item: written at `dst` either way (no branch on the store),
